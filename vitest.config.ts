@@ -1,0 +1,43 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run, four projects: the listener's unit tests live beside its code, the rest under test/.
+// LWC tests are Jest's (sfdx-lwc-jest) and stay out of here.
+export default defineConfig({
+    test: {
+        projects: [
+            {
+                test: {
+                    name: 'listener',
+                    include: ['listener/src/**/*.test.ts'],
+                    environment: 'node'
+                }
+            },
+            {
+                test: {
+                    name: 'emulators',
+                    include: ['test/emulators/**/*.test.ts'],
+                    environment: 'node',
+                    testTimeout: 30_000
+                }
+            },
+            {
+                test: {
+                    name: 'metadata',
+                    include: ['test/metadata/**/*.test.ts'],
+                    environment: 'node',
+                    testTimeout: 120_000,
+                    hookTimeout: 180_000
+                }
+            },
+            {
+                test: {
+                    name: 'e2e',
+                    include: ['test/e2e/**/*.test.ts'],
+                    environment: 'node',
+                    testTimeout: 60_000,
+                    hookTimeout: 60_000
+                }
+            }
+        ]
+    }
+});
