@@ -1,0 +1,153 @@
+// The one persistence contract of the listener. The embedded node:sqlite store and the PostgreSQL store implement it;
+// a shared contract suite (store-contract.ts) runs against both. Every method is async so a networked database fits.
+import type { PersonState, SessionState } from '../fold/types.ts';
+
+export type DeliveryState = 'pending' | 'done' | 'quarantined';
+
+export interface NewDelivery {
+    /** Milliseconds since epoch. */
+    receivedAt: number;
+    /** `data.meta.webhook.event` when it could be read, else null. */
+    event: string | null;
+    /** The raw request body exactly as received. */
+    body: string;
+    /** sha256 hex of the body: an exact re-delivery is stored once and reported as a duplicate. */
+    bodyHash: string;
+    /** When set the delivery is stored directly as quarantined with this reason. */
+    quarantineReason?: string;
+}
+
+export interface Delivery {
+    id: number;
+    receivedAt: number;
+    event: string | null;
+    body: string;
+    state: DeliveryState;
+    /** Why it is quarantined (or the last processing error). */
+    error: string | null;
+}
+
+/** A Salesforce error kept on a record until it is retried successfully. */
+export interface SyncFailure {
+    code: string;
+    message: string;
+    fields: string[];
+    attempts: number;
+    /** Milliseconds since epoch; the row is not retried before. */
+    nextAttemptAt: number;
+    /** Milliseconds since epoch of the last failure. */
+    at: number;
+}
+
+export interface EventRow {
+    eventId: string;
+    title: string | null;
+    onDemand: boolean;
+    registrationLink: string | null;
+    /** null = follow the "enabled by default for new events" setting. */
+    enabled: boolean | null;
+    /** When the details were last read from the Livestorm API (ms), null if never. */
+    fetchedAt: number | null;
+}
+
+export interface SessionRow {
+    sessionId: string;
+    eventId: string;
+    state: SessionState;
+    /** Bumped by every fold that changed `state`. */
+    version: number;
+    /** The version last written to Salesforce (0 = never). */
+    syncedVersion: number;
+    campaignId: string | null;
+    /** True when the listener created the Campaign (then the Sent/Responded statuses are ours to remove). */
+    campaignCreatedByUs: boolean;
+    /** True once the Livestorm statuses exist on the Campaign. */
+    statusesReady: boolean;
+    failure: SyncFailure | null;
+}
+
+export interface PersonRow {
+    sessionId: string;
+    personId: string;
+    eventId: string;
+    state: PersonState;
+    version: number;
+    syncedVersion: number;
+    sfObject: 'Lead' | 'Contact' | null;
+    sfId: string | null;
+    memberId: string | null;
+    failure: SyncFailure | null;
+}
+
+export interface SessionCounts {
+    registrants: number;
+    attendees: number;
+    noShows: number;
+    replayViewers: number;
+}
+
+export interface FoldCommit {
+    sessions: SessionRow[];
+    people: PersonRow[];
+    /** Rows to insert if absent (existing rows keep their title/enabled). */
+    events: EventRow[];
+    doneDeliveryIds: number[];
+    quarantined: { id: number; reason: string }[];
+}
+
+export interface SyncLogEntry {
+    at: number;
+    sessionId: string | null;
+    kind: string;
+    apiCalls: number;
+    ok: number;
+    failed: number;
+    message: string;
+}
+
+export interface Store {
+    // ---- inbox: a delivery is committed durably before the webhook is acknowledged
+    appendDelivery(delivery: NewDelivery): Promise<{ id: number; duplicate: boolean }>;
+    /** Oldest pending deliveries first. */
+    pendingDeliveries(limit: number): Promise<Delivery[]>;
+    listDeliveries(filter: { state?: DeliveryState; limit: number; offset?: number }): Promise<Delivery[]>;
+    countDeliveries(): Promise<Record<DeliveryState, number>>;
+    /** Quarantined (or done) → pending again, for replay. Returns false when the id does not exist. */
+    requeueDelivery(id: number): Promise<boolean>;
+
+    // ---- folded state, written with the deliveries it consumed in one transaction
+    commitFold(commit: FoldCommit): Promise<void>;
+    getSessions(sessionIds: string[]): Promise<SessionRow[]>;
+    listSessions(filter?: { eventId?: string }): Promise<SessionRow[]>;
+    getPeople(sessionId: string, personIds?: string[]): Promise<PersonRow[]>;
+    /**
+     * Sessions with work to do at `now`: the session row is dirty (version > syncedVersion) or at least one of its
+     * people is, and its failure (if any) is due (nextAttemptAt <= now).
+     */
+    dirtySessionIds(now: number): Promise<string[]>;
+    /** People of a session that are dirty and due, at most `limit`, oldest registration first. */
+    dirtyPeople(sessionId: string, now: number, limit: number): Promise<PersonRow[]>;
+    /** Writes the sync columns (syncedVersion, sf ids, failure) of people; `state`/`version` are left untouched. */
+    saveSyncedPeople(rows: PersonRow[]): Promise<void>;
+    /** Writes the sync columns (syncedVersion, campaign fields, failure) of a session. */
+    saveSyncedSession(row: SessionRow): Promise<void>;
+    /** Marks every person of the session dirty again and forgets their member ids (the Campaign was recreated). */
+    resetSessionMembers(sessionId: string): Promise<void>;
+    sessionCounts(sessionId: string): Promise<SessionCounts>;
+
+    // ---- events and settings
+    getEvent(eventId: string): Promise<EventRow | undefined>;
+    putEvent(row: EventRow): Promise<void>;
+    listEvents(): Promise<EventRow[]>;
+    setEventEnabled(eventId: string, enabled: boolean | null): Promise<void>;
+    getSetting<T>(key: string): Promise<T | undefined>;
+    setSetting(key: string, value: unknown): Promise<void>;
+
+    // ---- what happened, for the admin page
+    appendSyncLog(entry: SyncLogEntry): Promise<void>;
+    listSyncLog(limit: number): Promise<SyncLogEntry[]>;
+    /** People whose last sync failed, newest first. */
+    listFailures(limit: number): Promise<PersonRow[]>;
+
+    close(): Promise<void>;
+}
