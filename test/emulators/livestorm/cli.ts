@@ -1,6 +1,7 @@
 // Runs the Livestorm simulator on its own:
 //   npm run emulator:livestorm -- --port 4020 [--token T]
-//       [--webhook-url URL --scenario webinar --registrants 50 [--secret S] [--seed N] [--exit]]
+//       [--webhook-url URL --scenario webinar --registrants 50 [--secret S] [--seed N] [--exit]
+//        [--duplicate-rate 0.1] [--reorder-window 5] [--retry-delays 1000,2000,5000,10000,20000]]
 // Prints {"apiUrl","token"} once listening; with --webhook-url plays the scenario and prints its summary.
 import { parseArgs } from 'node:util';
 import { startLivestormSimulator } from './index.ts';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
         seed: { type: 'string', default: '1' },
         'duplicate-rate': { type: 'string', default: '0' },
         'reorder-window': { type: 'string', default: '0' },
+        'retry-delays': { type: 'string' },
         exit: { type: 'boolean', default: false }
     }
 });
@@ -46,7 +48,10 @@ if (values['webhook-url'] !== undefined) {
         secret: values.secret,
         seed: integer('seed', values.seed),
         duplicateRate: Number(values['duplicate-rate']),
-        reorderWindow: integer('reorder-window', values['reorder-window'])
+        reorderWindow: integer('reorder-window', values['reorder-window']),
+        retryDelaysMs: values['retry-delays']
+            ?.split(',')
+            .map((delay) => integer('retry-delays', delay.trim()))
     });
     const summary = await playWebinar({
         simulator,
