@@ -140,8 +140,12 @@ export const settingsSchema = z
         leadSource: z.string().nullable().default('Livestorm'),
         /** Pass `Sforce-Duplicate-Rule-Header: allowSave=true` so "Alert" duplicate rules do not block our writes. */
         duplicateRuleAllowSave: z.boolean().default(true),
-        /** Share of the org's daily API allocation the listener may use before it pauses. */
-        apiBudgetShare: z.number().gt(0).max(1).default(0.5),
+        /** The listener pauses once the org (all integrations together) has used this share of its daily API allocation. */
+        apiBudgetShare: z.number().gt(0).max(1).default(0.8),
+        /** After session.ended, people still without attendance are read from Livestorm after this delay. */
+        attendanceReconcileSeconds: z.number().int().min(0).default(600),
+        /** Sessions that ended before the listener was first started get a Campaign only through a backfill. */
+        syncPastSessions: z.boolean().default(false),
         /** How long deliveries of one session are gathered before they are written together. */
         batchWindowMs: z.number().int().min(0).max(60_000).default(250),
         /** Upcoming sessions are re-read from Livestorm this often to catch reschedules and cancellations. */

@@ -1,0 +1,214 @@
+// The listener's REST client for Salesforce: one fetch per API call, the session refreshed once on 401 (concurrent
+// callers share the refresh, as jsforce's SessionRefreshDelegate does), `Sforce-Limit-Info` read from every answer,
+// and errors classified so the engine knows whether to retry, pause or keep a record's failure.
+import { createTokenProvider } from './auth.ts';
+import type { SalesforceAuth, SalesforceSession, TokenProvider } from './auth.ts';
+
+export type ErrorKind =
+    /** 401 that a refresh did not cure: the credentials are wrong or revoked. */
+    | 'auth'
+    /** REQUEST_LIMIT_EXCEEDED: wait for the rolling 24 h allocation. */
+    | 'limit'
+    /** 5xx, timeouts, connection errors: retry with backoff. */
+    | 'transient'
+    /** Anything else: the request itself is wrong. */
+    | 'request';
+
+export class SalesforceError extends Error {
+    override name = 'SalesforceError';
+    readonly kind: ErrorKind;
+    readonly errorCode: string;
+    readonly status: number | null;
+    constructor(message: string, kind: ErrorKind, errorCode: string, status: number | null) {
+        super(message);
+        this.kind = kind;
+        this.errorCode = errorCode;
+        this.status = status;
+    }
+}
+
+export interface ApiError {
+    message: string;
+    errorCode: string;
+    fields?: string[];
+}
+
+export interface CompositeSubrequest {
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+    /** Relative to the versioned data root, e.g. `sobjects/Campaign` or `query?q=…`. */
+    url: string;
+    referenceId: string;
+    body?: unknown;
+    httpHeaders?: Record<string, string>;
+}
+
+export interface CompositeSubresponse {
+    body: unknown;
+    httpHeaders: Record<string, string>;
+    httpStatusCode: number;
+    referenceId: string;
+}
+
+export interface ApiUsage {
+    used: number;
+    limit: number;
+}
+
+export interface SalesforceConnection {
+    readonly apiVersion: string;
+    /** Where the mode's credentials come from, for messages. */
+    readonly authDescription: string;
+    instanceUrl(): Promise<string>;
+    /** One API call. `path` is relative to /services/data/vNN.N/ unless it starts with /services/. */
+    request<T>(method: CompositeSubrequest['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+    /** One API call for up to 25 subrequests, executed in order. */
+    composite(subrequests: CompositeSubrequest[], allOrNone?: boolean): Promise<CompositeSubresponse[]>;
+    /** All records of a query, following nextRecordsUrl (one API call per page). */
+    query<T>(soql: string): Promise<T[]>;
+    apiUsage(): ApiUsage | null;
+    /** API calls this connection made (token requests excluded, as Salesforce counts them). */
+    callCount(): number;
+}
+
+export interface ConnectionOptions {
+    apiVersion: string;
+    fetch?: typeof fetch;
+    /** Per request, default 120 s (a composite of 5 × 200 records can take tens of seconds). */
+    timeoutMs?: number;
+    tokenProvider?: TokenProvider;
+}
+
+function firstApiError(body: unknown): ApiError | undefined {
+    if (Array.isArray(body) && body.length > 0 && typeof body[0] === 'object' && body[0] !== null) {
+        const first = body[0] as Partial<ApiError>;
+        if (typeof first.errorCode === 'string') return { message: String(first.message ?? ''), errorCode: first.errorCode, fields: first.fields ?? [] };
+    }
+    if (typeof body === 'object' && body !== null && 'error' in body) {
+        const oauth = body as { error: string; error_description?: string };
+        return { message: oauth.error_description ?? oauth.error, errorCode: oauth.error };
+    }
+    return undefined;
+}
+
+function classify(status: number, errorCode: string): ErrorKind {
+    if (status === 401) return 'auth';
+    if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'limit';
+    if (status >= 500 || status === 408 || status === 429) return 'transient';
+    return 'request';
+}
+
+/**
+ * @param auth how to authenticate (see auth.ts)
+ * @example
+ * const sf = createSalesforceConnection({ mode: 'token', instanceUrl, accessToken }, { apiVersion: '66.0' });
+ * const [campaign] = await sf.query<{ Id: string }>("SELECT Id FROM Campaign LIMIT 1");
+ */
+export function createSalesforceConnection(auth: SalesforceAuth, options: ConnectionOptions): SalesforceConnection {
+    const apiVersion = options.apiVersion;
+    const fetchImpl = options.fetch ?? fetch;
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const tokens = options.tokenProvider ?? createTokenProvider(auth, apiVersion);
+    let usage: ApiUsage | null = null;
+    let calls = 0;
+    let refreshing: Promise<SalesforceSession | null> | undefined;
+    let session: SalesforceSession | undefined;
+
+    const dataRoot = `/services/data/v${apiVersion}`;
+    const absolutePath = (path: string) => (path.startsWith('/services/') ? path : `${dataRoot}/${path.replace(/^\/+/, '')}`);
+
+    const currentSession = async () => (session ??= await tokens.current());
+
+    const refreshSession = async (stale: SalesforceSession): Promise<SalesforceSession | null> => {
+        if (session && session.accessToken !== stale.accessToken) return session;
+        refreshing ??= tokens.refresh().finally(() => {
+            refreshing = undefined;
+        });
+        const fresh = await refreshing;
+        if (fresh) session = fresh;
+        return fresh;
+    };
+
+    async function send(method: string, path: string, body: unknown, headers: Record<string, string>, active: SalesforceSession) {
+        calls += 1;
+        try {
+            return await fetchImpl(`${active.instanceUrl}${absolutePath(path)}`, {
+                method,
+                headers: {
+                    Authorization: `Bearer ${active.accessToken}`,
+                    Accept: 'application/json',
+                    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+                    ...headers
+                },
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: AbortSignal.timeout(timeoutMs)
+            });
+        } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new SalesforceError(`Salesforce at ${active.instanceUrl} cannot be reached: ${reason}`, 'transient', 'CONNECTION_ERROR', null);
+        }
+    }
+
+    async function request<T>(method: CompositeSubrequest['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+        let active = await currentSession();
+        let response = await send(method, path, body, headers, active);
+        if (response.status === 401) {
+            await response.body?.cancel();
+            const fresh = await refreshSession(active);
+            if (fresh) {
+                active = fresh;
+                response = await send(method, path, body, headers, active);
+            }
+        }
+        const limitInfo = response.headers.get('sforce-limit-info');
+        const match = limitInfo ? /api-usage=(\d+)\/(\d+)/.exec(limitInfo) : null;
+        if (match) usage = { used: Number(match[1]), limit: Number(match[2]) };
+        const text = await response.text();
+        let parsed: unknown = undefined;
+        if (text) {
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                parsed = text;
+            }
+        }
+        if (response.ok || response.status === 300) return parsed as T;
+        const apiError = firstApiError(parsed);
+        const errorCode = apiError?.errorCode ?? `HTTP_${response.status}`;
+        const kind = classify(response.status, errorCode);
+        const message =
+            kind === 'auth'
+                ? `Salesforce refused ${tokens.description} (${errorCode}: ${apiError?.message ?? response.statusText})`
+                : `Salesforce answered ${response.status} ${errorCode} to ${method} ${absolutePath(path).split('?')[0]}: ${apiError?.message ?? String(parsed ?? response.statusText).slice(0, 200)}`;
+        throw new SalesforceError(message, kind, errorCode, response.status);
+    }
+
+    return {
+        apiVersion,
+        authDescription: tokens.description,
+        async instanceUrl() {
+            return (await currentSession()).instanceUrl;
+        },
+        request,
+        async composite(subrequests, allOrNone = false) {
+            if (subrequests.length === 0) return [];
+            const result = await request<{ compositeResponse: CompositeSubresponse[] }>('POST', 'composite', {
+                allOrNone,
+                collateSubrequests: false,
+                compositeRequest: subrequests.map((sub) => ({ ...sub, url: absolutePath(sub.url) }))
+            });
+            return result.compositeResponse;
+        },
+        async query<T>(soql: string) {
+            const records: T[] = [];
+            let page = await request<{ records: T[]; nextRecordsUrl?: string; done: boolean }>('GET', `query?q=${encodeURIComponent(soql)}`);
+            records.push(...page.records);
+            while (!page.done && page.nextRecordsUrl) {
+                page = await request('GET', page.nextRecordsUrl);
+                records.push(...page.records);
+            }
+            return records;
+        },
+        apiUsage: () => usage,
+        callCount: () => calls
+    };
+}
