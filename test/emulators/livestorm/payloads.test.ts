@@ -1,4 +1,5 @@
-// The simulator's webhook bodies must carry the same keys, at every level, as the reference payloads.
+// The simulator's webhook bodies must carry the same keys, at every level, as the reference payloads (copied
+// into reference-payloads/ with their provenance: where each shape was read, and what is inferred).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { LivestormState } from './state.ts';
 import { webhookBody } from './webhooks.ts';
 import type { JsonApiResource, LivestormWebhookEvent } from './types.ts';
 
-const PAYLOADS = '/work/shared/reference/livestorm-payloads';
+const PAYLOADS = join(import.meta.dirname, 'reference-payloads');
 
 function reference(name: string): unknown {
     const document = JSON.parse(readFileSync(join(PAYLOADS, name), 'utf8')) as Record<string, unknown>;
