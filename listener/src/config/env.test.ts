@@ -170,7 +170,11 @@ describe('parseEnv', () => {
     it.each([
         ['token and sf CLI', { ...token, SF_TARGET_ORG: 'org' }, ['SF_INSTANCE_URL', 'SF_TARGET_ORG']],
         ['client credentials and JWT', { ...clientCredentials, ...jwt }, ['SF_CLIENT_SECRET', 'SF_USERNAME']],
-        ['token and client credentials', { ...token, ...clientCredentials }, ['SF_INSTANCE_URL', 'SF_CLIENT_SECRET']]
+        [
+            'token and client credentials',
+            { ...token, ...clientCredentials },
+            ['SF_INSTANCE_URL', 'SF_CLIENT_SECRET']
+        ]
     ])('refuses two auth modes at once (%s) and names both variables', (_name, variables, named) => {
         const error = errorOf({ ...base, ...variables });
         expect(error.message).toMatch(/ambiguous/);

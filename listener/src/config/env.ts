@@ -8,8 +8,21 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export type SalesforceConfig =
     | { mode: 'token'; apiVersion: string; instanceUrl: string; accessToken: string }
-    | { mode: 'client_credentials'; apiVersion: string; loginUrl: string; clientId: string; clientSecret: string }
-    | { mode: 'jwt'; apiVersion: string; loginUrl: string; clientId: string; username: string; jwtKeyFile: string }
+    | {
+          mode: 'client_credentials';
+          apiVersion: string;
+          loginUrl: string;
+          clientId: string;
+          clientSecret: string;
+      }
+    | {
+          mode: 'jwt';
+          apiVersion: string;
+          loginUrl: string;
+          clientId: string;
+          username: string;
+          jwtKeyFile: string;
+      }
     | { mode: 'sf_cli'; apiVersion: string; targetOrg: string };
 
 export type SalesforceAuthMode = SalesforceConfig['mode'];
@@ -76,7 +89,9 @@ function readUrl(env: Env, name: string, fallback?: string): string | undefined 
     try {
         url = new URL(value);
     } catch {
-        throw new ConfigError(`${name} must be an absolute http(s) URL such as https://example.my.salesforce.com.`);
+        throw new ConfigError(
+            `${name} must be an absolute http(s) URL such as https://example.my.salesforce.com.`
+        );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new ConfigError(`${name} must be an http(s) URL, not ${url.protocol.replace(':', '')}.`);
@@ -117,7 +132,8 @@ function parseApiVersion(env: Env, sfdxProjectFile: string): string {
     }
     let version: unknown;
     try {
-        version = (JSON.parse(readFileSync(sfdxProjectFile, 'utf8')) as { sourceApiVersion?: unknown }).sourceApiVersion;
+        version = (JSON.parse(readFileSync(sfdxProjectFile, 'utf8')) as { sourceApiVersion?: unknown })
+            .sourceApiVersion;
     } catch (error) {
         throw new ConfigError(
             `SF_API_VERSION is not set and ${sfdxProjectFile} cannot be read (${(error as Error).message}): set SF_API_VERSION, e.g. 66.0.`
@@ -172,7 +188,9 @@ export function parseSalesforceEnv(env: Env, sfdxProjectFile = SFDX_PROJECT_FILE
             const variable = MODE_SELECTORS[mode].find((name) => read(env, name) !== undefined);
             return `${variable} selects ${MODE_LABELS[mode]}`;
         });
-        throw new ConfigError(`Salesforce auth is ambiguous: ${named.join(' and ')}; set the variables of exactly one mode.`);
+        throw new ConfigError(
+            `Salesforce auth is ambiguous: ${named.join(' and ')}; set the variables of exactly one mode.`
+        );
     }
     const mode = selected[0];
     if (mode === undefined) {
@@ -234,7 +252,9 @@ function parseDatabaseUrl(env: Env): string | null {
     if (value === undefined) return null;
     // The value carries a password: the message must not echo it.
     if (!/^postgres(ql)?:\/\//i.test(value)) {
-        throw new ConfigError('DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql://.');
+        throw new ConfigError(
+            'DATABASE_URL must be a PostgreSQL URL starting with postgres:// or postgresql://.'
+        );
     }
     return value;
 }
@@ -281,13 +301,17 @@ export function parseEnv(env: Env, options: { sfdxProjectFile?: string } = {}): 
 export function configWarnings(config: Config): string[] {
     const warnings: string[] = [];
     if (config.livestorm.webhookToken.length < 24) {
-        warnings.push('LIVESTORM_WEBHOOK_TOKEN is shorter than 24 characters: anyone who guesses it can post deliveries.');
+        warnings.push(
+            'LIVESTORM_WEBHOOK_TOKEN is shorter than 24 characters: anyone who guesses it can post deliveries.'
+        );
     }
     if (config.adminToken !== null && config.adminToken.length < 16) {
         warnings.push('ADMIN_TOKEN is shorter than 16 characters: use a long random value.');
     }
     if (config.livestorm.apiToken === null) {
-        warnings.push('LIVESTORM_API_TOKEN is not set: event titles, session refresh and backfill are unavailable.');
+        warnings.push(
+            'LIVESTORM_API_TOKEN is not set: event titles, session refresh and backfill are unavailable.'
+        );
     }
     return warnings;
 }

@@ -1,0 +1,210 @@
+// In-memory doubles of the Store and the SyncEngine for the HTTP, admin and command-line tests. The store keeps the
+// semantics the HTTP layer relies on (append is visible once resolved, duplicates by body hash, requeue), and the
+// engine records what it was asked to do.
+import type {
+    Delivery,
+    DeliveryState,
+    EventRow,
+    FoldCommit,
+    NewDelivery,
+    PersonRow,
+    SessionCounts,
+    SessionRow,
+    Store,
+    SyncLogEntry
+} from '../store/store.ts';
+import type { EngineHealth, SyncEngine } from '../sync/engine-port.ts';
+
+export interface MemoryStore extends Store {
+    deliveries: Delivery[];
+    events: Map<string, EventRow>;
+    sessions: Map<string, SessionRow>;
+    people: PersonRow[];
+    syncLog: SyncLogEntry[];
+    /** When set, appendDelivery rejects with it (a full disk, a lost database). */
+    failWrites: Error | null;
+    closed: boolean;
+}
+
+export function createMemoryStore(): MemoryStore {
+    const hashes = new Map<string, number>();
+    const settings = new Map<string, unknown>();
+    const store: MemoryStore = {
+        deliveries: [],
+        events: new Map(),
+        sessions: new Map(),
+        people: [],
+        syncLog: [],
+        failWrites: null,
+        closed: false,
+
+        async appendDelivery(delivery: NewDelivery) {
+            if (store.failWrites) throw store.failWrites;
+            const existing = hashes.get(delivery.bodyHash);
+            if (existing !== undefined) return { id: existing, duplicate: true };
+            const id = store.deliveries.length + 1;
+            store.deliveries.push({
+                id,
+                receivedAt: delivery.receivedAt,
+                event: delivery.event,
+                body: delivery.body,
+                state: delivery.quarantineReason === undefined ? 'pending' : 'quarantined',
+                error: delivery.quarantineReason ?? null
+            });
+            hashes.set(delivery.bodyHash, id);
+            return { id, duplicate: false };
+        },
+        async pendingDeliveries(limit) {
+            return store.deliveries.filter((d) => d.state === 'pending').slice(0, limit);
+        },
+        async listDeliveries(filter) {
+            const offset = filter.offset ?? 0;
+            return store.deliveries
+                .filter((d) => filter.state === undefined || d.state === filter.state)
+                .slice()
+                .reverse()
+                .slice(offset, offset + filter.limit);
+        },
+        async countDeliveries() {
+            const counts: Record<DeliveryState, number> = { pending: 0, done: 0, quarantined: 0 };
+            for (const delivery of store.deliveries) counts[delivery.state]++;
+            return counts;
+        },
+        async requeueDelivery(id) {
+            const delivery = store.deliveries.find((d) => d.id === id);
+            if (!delivery) return false;
+            delivery.state = 'pending';
+            return true;
+        },
+        async commitFold(commit: FoldCommit) {
+            for (const session of commit.sessions) store.sessions.set(session.sessionId, session);
+            for (const person of commit.people) {
+                store.people = store.people.filter(
+                    (p) => !(p.sessionId === person.sessionId && p.personId === person.personId)
+                );
+                store.people.push(person);
+            }
+            for (const event of commit.events)
+                if (!store.events.has(event.eventId)) store.events.set(event.eventId, event);
+        },
+        async getSessions(ids) {
+            return ids.map((id) => store.sessions.get(id)).filter((s) => s !== undefined);
+        },
+        async listSessions(filter) {
+            return [...store.sessions.values()].filter(
+                (s) => !filter?.eventId || s.eventId === filter.eventId
+            );
+        },
+        async getPeople(sessionId, personIds) {
+            return store.people.filter(
+                (p) =>
+                    p.sessionId === sessionId && (personIds === undefined || personIds.includes(p.personId))
+            );
+        },
+        async dirtySessionIds() {
+            return [];
+        },
+        async dirtyPeople() {
+            return [];
+        },
+        async saveSyncedPeople() {},
+        async saveSyncedSession(row) {
+            store.sessions.set(row.sessionId, row);
+        },
+        async resetSessionMembers() {},
+        async sessionCounts(sessionId): Promise<SessionCounts> {
+            const people = store.people.filter(
+                (p) => p.sessionId === sessionId && p.state.role !== 'team_member'
+            );
+            return {
+                registrants: people.length,
+                attendees: people.filter((p) => p.state.attendance === 'attended').length,
+                noShows: people.filter((p) => p.state.attendance === 'not_attended').length,
+                replayViewers: people.filter((p) => p.state.replayWatched).length
+            };
+        },
+        async getEvent(eventId) {
+            return store.events.get(eventId);
+        },
+        async putEvent(row) {
+            store.events.set(row.eventId, row);
+        },
+        async listEvents() {
+            return [...store.events.values()];
+        },
+        async setEventEnabled(eventId, enabled) {
+            const event = store.events.get(eventId) ?? {
+                eventId,
+                title: null,
+                onDemand: false,
+                registrationLink: null,
+                enabled: null,
+                fetchedAt: null
+            };
+            store.events.set(eventId, { ...event, enabled });
+        },
+        async getSetting<T>(key: string) {
+            return settings.get(key) as T | undefined;
+        },
+        async setSetting(key, value) {
+            settings.set(key, value);
+        },
+        async appendSyncLog(entry) {
+            store.syncLog.push(entry);
+        },
+        async listSyncLog(limit) {
+            return store.syncLog.slice().reverse().slice(0, limit);
+        },
+        async listFailures(limit) {
+            return store.people
+                .filter((p) => p.failure !== null)
+                .sort((a, b) => (b.failure?.at ?? 0) - (a.failure?.at ?? 0))
+                .slice(0, limit);
+        },
+        async close() {
+            store.closed = true;
+        }
+    };
+    return store;
+}
+
+export interface RecordingEngine extends SyncEngine {
+    notified: number;
+    enabledEvents: string[];
+    retried: (string | undefined)[];
+    state: EngineHealth;
+}
+
+export function createRecordingEngine(state: Partial<EngineHealth> = {}): RecordingEngine {
+    const engine: RecordingEngine = {
+        notified: 0,
+        enabledEvents: [],
+        retried: [],
+        state: {
+            ready: true,
+            salesforce: 'retrying',
+            detail: null,
+            lastSyncAt: null,
+            apiUsage: null,
+            pendingDeliveries: 0,
+            dirtySessions: 0,
+            ...state
+        },
+        async start() {},
+        async stop() {},
+        notify() {
+            engine.notified++;
+        },
+        health() {
+            return engine.state;
+        },
+        async eventEnabled(eventId) {
+            engine.enabledEvents.push(eventId);
+        },
+        async retryFailures(sessionId) {
+            engine.retried.push(sessionId);
+            return 3;
+        }
+    };
+    return engine;
+}
