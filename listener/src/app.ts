@@ -1,0 +1,111 @@
+// The HTTP application as a pure factory: everything it uses comes in through `deps`, so tests build it with fakes
+// and call `app.request()`, and index.ts only wires real parts together and starts the server.
+import { Hono } from 'hono';
+import { createAdminRoutes } from './admin/routes.ts';
+import { configuredInstanceUrl } from './admin/views.ts';
+import type { Config } from './config/env.ts';
+import type { Settings } from './config/settings.ts';
+import { createMetrics, renderMetrics } from './http/metrics.ts';
+import type { Metrics } from './http/metrics.ts';
+import { createWebhookRoutes } from './http/webhook.ts';
+import type { Logger } from './logger.ts';
+import { redactUrl } from './logger.ts';
+import type { Store } from './store/store.ts';
+import type { SyncEngine } from './sync/engine-port.ts';
+
+export interface AppDeps {
+    config: Config;
+    store: Store;
+    engine: SyncEngine;
+    logger: Logger;
+    settings: Settings;
+    /** Counters shared with whoever else reports them; a fresh set when omitted. */
+    metrics?: Metrics;
+    /** Milliseconds since epoch; Date.now when omitted. */
+    now?: () => number;
+    /** The org's instance URL once the connection knows it (for Campaign links); the configured one when omitted. */
+    instanceUrl?: () => string | null;
+}
+
+/**
+ * Builds the listener's HTTP app: /healthz, /metrics, the webhook route and (with ADMIN_TOKEN) the admin page.
+ * @example
+ * const app = createApp({ config, store, engine, logger, settings });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps): Hono {
+    const { config, store, engine, logger, settings } = deps;
+    const metrics = deps.metrics ?? createMetrics();
+    const now = deps.now ?? Date.now;
+    const fallbackInstanceUrl = configuredInstanceUrl(config);
+    const instanceUrl = deps.instanceUrl ?? (() => fallbackInstanceUrl);
+    const app = new Hono();
+
+    app.use('*', async function logRequest(c, next) {
+        const started = performance.now();
+        await next();
+        const entry = {
+            method: c.req.method,
+            path: redactUrl(c.req.path),
+            status: c.res.status,
+            ms: Math.round((performance.now() - started) * 100) / 100
+        };
+        if (c.res.status >= 500) logger.error(entry, 'request failed');
+        else if (c.req.path === '/healthz' || c.req.path === '/metrics') logger.trace(entry, 'request');
+        else logger.debug(entry, 'request');
+    });
+
+    app.get('/healthz', (c) => {
+        const health = engine.health();
+        const body = {
+            status: health.ready ? 'ok' : 'starting',
+            salesforce: health.salesforce,
+            detail: health.detail,
+            lastSyncAt: health.lastSyncAt,
+            pendingDeliveries: health.pendingDeliveries,
+            dirtySessions: health.dirtySessions
+        };
+        return c.json(body, health.ready ? 200 : 503);
+    });
+
+    app.get('/metrics', async (c) => {
+        c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+        return c.body(await renderMetrics(metrics, store, engine));
+    });
+
+    app.route(
+        '/',
+        createWebhookRoutes({
+            webhookToken: config.livestorm.webhookToken,
+            webhookSecret: config.livestorm.webhookSecret,
+            store,
+            engine,
+            logger,
+            metrics,
+            now
+        })
+    );
+
+    if (config.adminToken !== null) {
+        app.route(
+            '/admin',
+            createAdminRoutes({
+                adminToken: config.adminToken,
+                config,
+                store,
+                engine,
+                settings,
+                logger,
+                instanceUrl
+            })
+        );
+    }
+
+    app.notFound((c) => c.json({ error: 'not found' }, 404));
+    app.onError((error, c) => {
+        logger.error({ err: error, method: c.req.method, path: redactUrl(c.req.path) }, 'unhandled error');
+        return c.json({ error: 'internal error' }, 500);
+    });
+
+    return app;
+}
