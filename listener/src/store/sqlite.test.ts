@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
+import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
+
+const NODE_24 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
+const SQLITE_MODULE = pathToFileURL(fileURLToPath(new URL('./sqlite.ts', import.meta.url))).href;
+
+async function temporaryDir(): Promise<string> {
+    return mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-store-'));
+}
+
+storeContract('sqlite', async () => {
+    const dataDir = await temporaryDir();
+    const store = await createSqliteStore({ dataDir });
+    return {
+        store,
+        async cleanup() {
+            await store.close();
+            await rm(dataDir, { recursive: true, force: true });
+        }
+    };
+});
+
+describe('sqlite store', () => {
+    const dirs: string[] = [];
+    const newDataDir = async (): Promise<string> => {
+        const dir = await temporaryDir();
+        dirs.push(dir);
+        return dir;
+    };
+
+    afterEach(async () => {
+        for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('creates the data directory and one database file in WAL mode', async () => {
+        const dataDir = path.join(await newDataDir(), 'nested', 'data');
+        const store = await createSqliteStore({ dataDir });
+        await store.appendDelivery(newDelivery('{"n":1}'));
+        await store.close();
+        const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
+        try {
+            expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+            expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+        } finally {
+            db.close();
+        }
+    });
+
+    it('keeps everything across a reopen and does not migrate twice', async () => {
+        const dataDir = await newDataDir();
+        const first = await createSqliteStore({ dataDir });
+        const { id } = await first.appendDelivery(newDelivery('{"n":1}'));
+        await first.commitFold(foldCommit({ people: [personRow('s1', 'p1')] }));
+        await first.setSetting('k', { v: 1 });
+        await first.close();
+        const second = await createSqliteStore({ dataDir });
+        try {
+            expect((await second.pendingDeliveries(10)).map((d) => d.id)).toEqual([id]);
+            expect(await second.getPeople('s1')).toEqual([personRow('s1', 'p1')]);
+            expect(await second.getSetting('k')).toEqual({ v: 1 });
+            expect(await second.appendDelivery(newDelivery('{"n":1}'))).toEqual({ id, duplicate: true });
+        } finally {
+            await second.close();
+        }
+    });
+
+    it('refuses a database written by a newer schema', async () => {
+        const dataDir = await newDataDir();
+        await (await createSqliteStore({ dataDir })).close();
+        const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
+        db.exec('UPDATE schema_version SET version = 999');
+        db.close();
+        await expect(createSqliteStore({ dataDir })).rejects.toThrow(/newer/);
+    });
+
+    it('answers the dirty and count queries from indexes', async () => {
+        const dataDir = await newDataDir();
+        await (await createSqliteStore({ dataDir })).close();
+        const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
+        const plan = (sql: string, ...params: (string | number)[]): string =>
+            db
+                .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+                .all(...params)
+                .map((row) => String(row.detail))
+                .join('\n');
+        try {
+            expect(
+                plan(
+                    `SELECT * FROM people WHERE session_id = ? AND version > synced_version
+                     AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY registration_order, person_id LIMIT 5`,
+                    's',
+                    0
+                )
+            ).toMatch(/USING INDEX people_dirty/);
+            expect(plan('SELECT session_id FROM people WHERE version > synced_version')).toMatch(
+                /people_dirty/
+            );
+            expect(
+                plan(`SELECT count(*) FROM people WHERE session_id = ? AND role <> 'team_member'`, 's')
+            ).toMatch(/COVERING INDEX people_counts/);
+            expect(
+                plan('SELECT * FROM people WHERE failure IS NOT NULL ORDER BY failed_at DESC LIMIT 5')
+            ).toMatch(/people_failed/);
+            expect(plan(`SELECT * FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT 5`)).toMatch(
+                /deliveries_by_state/
+            );
+        } finally {
+            db.close();
+        }
+    });
+
+    it('keeps every acknowledged delivery when the process is killed mid-loop', async () => {
+        const dataDir = await newDataDir();
+        // Each line on stdout is a delivery whose appendDelivery had resolved: what the HTTP layer would acknowledge.
+        const writer = `
+            import { createHash } from 'node:crypto';
+            const { createSqliteStore } = await import(${JSON.stringify(SQLITE_MODULE)});
+            const store = await createSqliteStore({ dataDir: ${JSON.stringify(dataDir)} });
+            for (let n = 0; ; n++) {
+                const body = JSON.stringify({ n, pad: 'x'.repeat(512) });
+                const hash = createHash('sha256').update(body).digest('hex');
+                const { id } = await store.appendDelivery({ receivedAt: Date.now(), event: 'people.registered', body, bodyHash: hash });
+                process.stdout.write(id + ' ' + n + '\\n');
+            }
+        `;
+        const child = spawn(NODE_24, ['--input-type=module', '--eval', writer], {
+            stdio: ['ignore', 'pipe', 'pipe']
+        });
+        const acknowledged = new Map<number, number>();
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+            child.on('exit', (_code, signal) => resolve(signal))
+        );
+        await new Promise<void>((resolve, reject) => {
+            let pending = '';
+            child.stdout.on('data', (chunk: Buffer) => {
+                pending += chunk.toString();
+                const lines = pending.split('\n');
+                pending = lines.pop() ?? '';
+                for (const line of lines) {
+                    const [id, n] = line.split(' ').map(Number);
+                    acknowledged.set(id!, n!);
+                }
+                if (acknowledged.size >= 300 && !child.killed) {
+                    child.kill('SIGKILL');
+                    resolve();
+                }
+            });
+            child.on('exit', () => reject(new Error(`the writer exited before it was killed: ${stderr}`)));
+        });
+        expect(await exited).toBe('SIGKILL');
+
+        const store = await createSqliteStore({ dataDir });
+        try {
+            const stored = await store.listDeliveries({ limit: 1_000_000 });
+            const bodyById = new Map(stored.map((d) => [d.id, d.body]));
+            for (const [id, n] of acknowledged) {
+                expect(JSON.parse(bodyById.get(id) ?? 'null')).toEqual({ n, pad: 'x'.repeat(512) });
+            }
+            expect(stored.length).toBeGreaterThanOrEqual(acknowledged.size);
+        } finally {
+            await store.close();
+        }
+        const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
+        try {
+            expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+        } finally {
+            db.close();
+        }
+    }, 30_000);
+});
