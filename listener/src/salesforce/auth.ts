@@ -7,7 +7,7 @@ import jsforce from 'jsforce';
 export type SalesforceAuth =
     | { mode: 'token'; instanceUrl: string; accessToken: string }
     | { mode: 'client_credentials'; loginUrl: string; clientId: string; clientSecret: string }
-    | { mode: 'jwt'; loginUrl: string; clientId: string; username: string; privateKeyFile: string }
+    | { mode: 'jwt'; loginUrl: string; clientId: string; username: string; jwtKeyFile: string }
     | { mode: 'sf_cli'; targetOrg: string };
 
 export interface SalesforceSession {
@@ -84,9 +84,9 @@ export function createTokenProvider(auth: SalesforceAuth, apiVersion: string): T
             return memoised('the JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)', async () => {
                 let privateKey: string;
                 try {
-                    privateKey = await readFile(auth.privateKeyFile, 'utf8');
+                    privateKey = await readFile(auth.jwtKeyFile, 'utf8');
                 } catch (error) {
-                    throw new SalesforceAuthError(`SF_JWT_KEY_FILE ${auth.privateKeyFile} cannot be read: ${(error as Error).message}`);
+                    throw new SalesforceAuthError(`SF_JWT_KEY_FILE ${auth.jwtKeyFile} cannot be read: ${(error as Error).message}`);
                 }
                 const assertion = jwt.sign({}, privateKey, {
                     algorithm: 'RS256',

@@ -1,0 +1,430 @@
+// The sync engine: drains the inbox into folded state, then runs one sync pass per dirty session — sessions in
+// parallel, each session serialized (one writer per Campaign), each pass gathering everything that arrived during
+// the batch window. Salesforce outages, expired sessions and the API budget pause the engine; nothing is dropped:
+// the state stays dirty in the store until a pass writes it.
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings.ts';
+import { applyFoldItems, foldPendingDeliveries } from '../fold/folder.ts';
+import type { FoldItem } from '../fold/folder.ts';
+import { isPlaceholderSession } from '../fold/fold-session.ts';
+import type { LivestormClient, LivestormSession } from '../livestorm/client.ts';
+import { personAttributesSchema, sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
+import { SalesforceError } from '../salesforce/connection.ts';
+import type { SalesforceConnection } from '../salesforce/connection.ts';
+import type { EventRow, SessionRow, Store } from '../store/store.ts';
+import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
+import { loadOrgMetadata } from './org-metadata.ts';
+import type { OrgMetadata } from './org-metadata.ts';
+import { EmailClaims, syncSession } from './session-sync.ts';
+
+export interface SyncEngineDeps {
+    store: Store;
+    salesforce: SalesforceConnection;
+    livestorm?: LivestormClient;
+    settings: Settings;
+    logger: Logger;
+    /** Sessions synced in parallel (each one still has a single writer). Default 4. */
+    concurrency?: number;
+    /** How often the store is polled for retries that became due. Default 1 s. */
+    pollIntervalMs?: number;
+    now?: () => number;
+}
+
+export interface RunningSyncEngine extends SyncEngine {
+    /** Resolves once nothing is pending, dirty and due, or in flight (or rejects after timeoutMs). */
+    whenIdle(timeoutMs?: number): Promise<void>;
+    /** Lists and folds the event's upcoming sessions from Livestorm (never past ones). */
+    discoverEvent(eventId: string, options?: { includePast?: boolean }): Promise<number>;
+}
+
+const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
+const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
+const NOT_BEFORE_BACKFILL = 8.64e15;
+
+export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
+    const { store, salesforce, livestorm, settings, logger } = deps;
+    const now = deps.now ?? Date.now;
+    const concurrency = deps.concurrency ?? 4;
+    const pollIntervalMs = deps.pollIntervalMs ?? 1000;
+    const claims = new EmailClaims();
+    const inFlight = new Map<string, Promise<void>>();
+    const titleFailures = new Map<string, number>();
+    const reconcileAt = new Map<string, number>();
+    let metadata: OrgMetadata | null = null;
+    let running = false;
+    let started = false;
+    let timer: NodeJS.Timeout | undefined;
+    let timerAt = Infinity;
+    let ticking: Promise<void> | undefined;
+    let tickRequested = false;
+    let pausedUntil = 0;
+    let outageAttempts = 0;
+    let sfState: SalesforceHealth = settings.dryRun ? 'dry-run' : 'connecting';
+    let detail: string | null = null;
+    let lastSyncAt: number | null = null;
+    let pendingDeliveries = 0;
+    let dirtySessions = 0;
+    let lastRefreshAt = now();
+    let activatedAt = 0;
+
+    function schedule(delayMs: number) {
+        if (!running) return;
+        const at = now() + Math.max(0, delayMs);
+        if (timer && timerAt <= at) return;
+        if (timer) clearTimeout(timer);
+        timerAt = at;
+        timer = setTimeout(() => {
+            timer = undefined;
+            timerAt = Infinity;
+            void runTick();
+        }, Math.max(0, delayMs));
+        timer.unref?.();
+    }
+
+    async function runTick() {
+        if (ticking) {
+            tickRequested = true;
+            return ticking;
+        }
+        ticking = tick()
+            .catch((error: unknown) => logger.error({ err: error }, 'sync engine cycle failed'))
+            .finally(() => {
+                ticking = undefined;
+                if (tickRequested) {
+                    tickRequested = false;
+                    schedule(0);
+                } else schedule(pollIntervalMs);
+            });
+        return ticking;
+    }
+
+    function pause(error: unknown) {
+        outageAttempts += 1;
+        if (error instanceof SalesforceError && error.kind === 'limit') {
+            sfState = 'paused';
+            pausedUntil = now() + 15 * 60_000;
+            detail = `The org's daily API allocation is exhausted (REQUEST_LIMIT_EXCEEDED): syncing resumes automatically; nothing is lost.`;
+        } else {
+            sfState = 'retrying';
+            pausedUntil = now() + Math.min(5 * 60_000, 500 * 2 ** Math.min(outageAttempts, 10));
+            detail =
+                error instanceof SalesforceError && error.kind === 'auth'
+                    ? `${error.message}. Check the credentials; deliveries keep being stored and will be synced once Salesforce accepts them.`
+                    : `Salesforce cannot be reached right now (${(error as Error).message}); retrying, nothing is lost.`;
+        }
+        logger.warn({ until: new Date(pausedUntil).toISOString() }, detail);
+    }
+
+    function connected() {
+        outageAttempts = 0;
+        pausedUntil = 0;
+        if (sfState !== 'dry-run') sfState = 'connected';
+        detail = null;
+    }
+
+    function budgetExceeded(): boolean {
+        const usage = salesforce.apiUsage();
+        if (!usage || usage.limit === 0) return false;
+        if (usage.used < settings.apiBudgetShare * usage.limit) return false;
+        sfState = 'paused';
+        pausedUntil = now() + 15 * 60_000;
+        detail = `The org has used ${usage.used} of ${usage.limit} daily API calls, over the ${Math.round(settings.apiBudgetShare * 100)}% share allowed (apiBudgetShare): syncing pauses and resumes automatically.`;
+        logger.warn(detail);
+        return true;
+    }
+
+    async function effectiveEnabled(event: EventRow | undefined, eventId: string): Promise<boolean> {
+        if (event?.enabled !== null && event?.enabled !== undefined) return event.enabled;
+        return settings.events[eventId] ?? settings.enabledByDefault;
+    }
+
+    async function eventDetails(eventId: string): Promise<EventRow | undefined> {
+        let event = await store.getEvent(eventId);
+        if (livestorm && (!event || event.title === null) && (titleFailures.get(eventId) ?? 0) < 3) {
+            try {
+                const fetched = await livestorm.getEvent(eventId);
+                event = {
+                    eventId,
+                    title: fetched.title,
+                    onDemand: fetched.onDemand,
+                    registrationLink: fetched.registrationLink,
+                    enabled: event?.enabled ?? null,
+                    fetchedAt: now()
+                };
+                await store.putEvent(event);
+            } catch (error) {
+                titleFailures.set(eventId, (titleFailures.get(eventId) ?? 0) + 1);
+                logger.warn({ eventId, err: error }, 'the event title could not be read from Livestorm');
+                // Without a title the Campaign would be named after the id for good: wait for a later attempt.
+                if ((titleFailures.get(eventId) ?? 0) < 3) return undefined;
+            }
+        }
+        return event;
+    }
+
+    function sessionItem(session: LivestormSession): FoldItem | undefined {
+        const parsed = sessionAttributesSchema.safeParse(session.raw.attributes);
+        if (!parsed.success) return undefined;
+        return { kind: 'session', source: 'api', sessionId: session.id, attributes: parsed.data };
+    }
+
+    async function discoverEvent(eventId: string, options: { includePast?: boolean } = {}): Promise<number> {
+        if (!livestorm) return 0;
+        const items: FoldItem[] = [];
+        try {
+            const event = await livestorm.getEvent(eventId);
+            const existing = await store.getEvent(eventId);
+            await store.putEvent({ eventId, title: event.title, onDemand: event.onDemand, registrationLink: event.registrationLink, enabled: existing?.enabled ?? null, fetchedAt: now() });
+            for await (const session of livestorm.listEventSessions(eventId)) {
+                if (!options.includePast && !ACTIVE_STATUSES.has(session.status)) continue;
+                const item = sessionItem(session);
+                if (item) items.push(item);
+            }
+        } catch (error) {
+            logger.warn({ eventId, err: error }, 'the sessions of the event could not be listed from Livestorm');
+            return 0;
+        }
+        if (items.length) await applyFoldItems(store, items);
+        if (options.includePast) {
+            for (const item of items) {
+                if (item.kind !== 'session') continue;
+                const [row] = await store.getSessions([item.sessionId]);
+                if (row?.failure?.code === 'PAST_SESSION') await store.saveSyncedSession({ ...row, failure: null });
+            }
+        }
+        schedule(0);
+        return items.length;
+    }
+
+    async function fetchPlaceholder(row: SessionRow) {
+        if (!livestorm || !isPlaceholderSession(row.state)) return row;
+        try {
+            const session = await livestorm.getSession(row.sessionId);
+            const item = sessionItem(session);
+            if (item) await applyFoldItems(store, [item]);
+            return (await store.getSessions([row.sessionId]))[0] ?? row;
+        } catch (error) {
+            logger.warn({ sessionId: row.sessionId, err: error }, 'the session could not be read from Livestorm');
+            return row;
+        }
+    }
+
+    async function reconcileAttendance(sessionId: string) {
+        if (!livestorm) return;
+        const people = await store.getPeople(sessionId);
+        const waiting = people.filter((person) => person.state.attendance === 'registered' && person.state.role !== 'team_member');
+        if (waiting.length === 0) return;
+        const items: FoldItem[] = [];
+        try {
+            for await (const resource of livestorm.listSessionPeople(sessionId)) {
+                const parsed = personAttributesSchema.safeParse(resource.attributes);
+                if (!parsed.success) continue;
+                const event = parsed.data.registrant_detail.attended ? 'people.attended' : 'people.not_attended';
+                items.push({ kind: 'person', event, personId: resource.id, attributes: parsed.data });
+            }
+        } catch (error) {
+            logger.warn({ sessionId, err: error }, 'attendance could not be read from Livestorm');
+            return;
+        }
+        if (items.length) {
+            await applyFoldItems(store, items);
+            logger.info({ sessionId, people: items.length }, 'attendance completed from the Livestorm API (per-person webhooks were missing)');
+        }
+    }
+
+    async function refreshUpcoming() {
+        if (!livestorm) return;
+        const sessions = await store.listSessions();
+        const eventIds = new Set(sessions.filter((row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status)).map((row) => row.eventId));
+        for (const eventId of eventIds) {
+            const items: FoldItem[] = [];
+            try {
+                for await (const session of livestorm.listEventSessions(eventId)) {
+                    const item = sessionItem(session);
+                    if (item && sessions.some((row) => row.sessionId === session.id)) items.push(item);
+                }
+            } catch (error) {
+                logger.warn({ eventId, err: error }, 'upcoming sessions could not be refreshed');
+                continue;
+            }
+            if (items.length) await applyFoldItems(store, items);
+        }
+    }
+
+    async function runSession(sessionId: string) {
+        const [loaded] = await store.getSessions([sessionId]);
+        if (!loaded) return;
+        const row = await fetchPlaceholder(loaded);
+        const event = await eventDetails(row.eventId);
+        if (!(await effectiveEnabled(event, row.eventId))) return;
+        if (!settings.syncPastSessions && PAST_STATUSES.has(row.state.status) && row.state.createdAt > 0 && row.state.createdAt * 1000 < activatedAt && !row.campaignId) {
+            await store.saveSyncedSession({
+                ...row,
+                failure: { code: 'PAST_SESSION', message: 'This session ended before the integration was enabled; run a backfill to sync it.', fields: [], attempts: 1, nextAttemptAt: NOT_BEFORE_BACKFILL, at: now() }
+            });
+            return;
+        }
+        if (livestorm && !event?.title && (titleFailures.get(row.eventId) ?? 0) < 3) return;
+        if (row.state.status === 'past' && row.state.endedAt > 0 && !reconcileAt.has(sessionId)) {
+            reconcileAt.set(sessionId, now() + settings.attendanceReconcileSeconds * 1000);
+        }
+        if (settings.dryRun) {
+            const people = await store.dirtyPeople(sessionId, now(), 1000);
+            logger.info({ sessionId, people: people.length }, 'dry run: would sync this session');
+            return;
+        }
+        const result = await syncSession({ store, salesforce, settings, metadata: metadata!, logger, claims, now }, sessionId, event);
+        connected();
+        lastSyncAt = now();
+        if (result.apiCalls > 0) {
+            await store.appendSyncLog({
+                at: now(),
+                sessionId,
+                kind: result.campaignRecreated ? 'campaign-recreated' : result.campaignCreated ? 'campaign-created' : 'sync',
+                apiCalls: result.apiCalls,
+                ok: result.synced,
+                failed: result.failed,
+                message: `${result.synced} synced, ${result.failed} kept with an error, ${result.apiCalls} API call${result.apiCalls === 1 ? '' : 's'}`
+            });
+        }
+        if (result.more) schedule(0);
+    }
+
+    async function tick() {
+        // 1. inbox → folded state
+        for (let round = 0; round < 50; round += 1) {
+            const outcome = await foldPendingDeliveries(store, 1000);
+            for (const eventId of outcome.publishedEventIds) void discoverEvent(eventId);
+            if (outcome.deliveries < 1000) break;
+        }
+        const counts = await store.countDeliveries();
+        pendingDeliveries = counts.pending;
+        if (!running) return;
+
+        // 2. Salesforce: paused, or metadata not read yet
+        if (pausedUntil > now()) return;
+        if (!metadata) {
+            try {
+                const loaded = await loadOrgMetadata(salesforce);
+                loaded.warnings.forEach((warning) => logger.warn(warning));
+                metadata = loaded;
+                connected();
+                logger.info({ apiVersion: salesforce.apiVersion, statuses: loaded.statuses.map((status) => status.label) }, 'connected to Salesforce');
+            } catch (error) {
+                pause(error);
+                return;
+            }
+        }
+        if (budgetExceeded()) return;
+
+        // 3. dirty sessions, in parallel across sessions, one pass per session at a time
+        const dirty = await store.dirtySessionIds(now());
+        dirtySessions = dirty.length;
+        for (const sessionId of dirty) {
+            if (inFlight.size >= concurrency) break;
+            if (inFlight.has(sessionId)) continue;
+            const run = runSession(sessionId)
+                .catch((error: unknown) => {
+                    if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
+                    else logger.error({ sessionId, err: error }, 'session sync failed');
+                })
+                .finally(() => {
+                    inFlight.delete(sessionId);
+                    schedule(0);
+                });
+            inFlight.set(sessionId, run);
+        }
+
+        // 4. periodic work against Livestorm, within its quota
+        for (const [sessionId, dueAt] of reconcileAt) {
+            if (dueAt > now()) continue;
+            reconcileAt.set(sessionId, Infinity);
+            void reconcileAttendance(sessionId).then(() => schedule(0));
+        }
+        if (now() - lastRefreshAt >= settings.refreshIntervalMinutes * 60_000) {
+            lastRefreshAt = now();
+            void refreshUpcoming().then(() => schedule(0));
+        }
+    }
+
+    async function firstStart() {
+        const stored = await store.getSetting<number>('activatedAt');
+        if (stored) {
+            activatedAt = stored;
+            return;
+        }
+        activatedAt = now();
+        await store.setSetting('activatedAt', activatedAt);
+        if (!livestorm) return;
+        // Enabling the integration creates Campaigns for sessions that are upcoming (or on demand) right now.
+        try {
+            let discovered = 0;
+            for await (const event of livestorm.listEvents()) {
+                const row = await store.getEvent(event.id);
+                if (!(await effectiveEnabled(row, event.id))) continue;
+                discovered += await discoverEvent(event.id);
+            }
+            logger.info({ sessions: discovered }, 'existing upcoming sessions discovered');
+        } catch (error) {
+            logger.warn({ err: error }, 'existing events could not be listed from Livestorm');
+        }
+    }
+
+    return {
+        async start() {
+            running = true;
+            started = true;
+            await firstStart().catch((error: unknown) => logger.warn({ err: error }, 'first start discovery failed'));
+            schedule(0);
+        },
+        async stop() {
+            running = false;
+            if (timer) clearTimeout(timer);
+            timer = undefined;
+            await ticking;
+            await Promise.allSettled([...inFlight.values()]);
+        },
+        notify() {
+            schedule(settings.batchWindowMs);
+        },
+        health(): EngineHealth {
+            return {
+                ready: started,
+                salesforce: sfState,
+                detail,
+                lastSyncAt,
+                apiUsage: salesforce.apiUsage(),
+                pendingDeliveries,
+                dirtySessions
+            };
+        },
+        async eventEnabled(eventId) {
+            await discoverEvent(eventId);
+            schedule(0);
+        },
+        async retryFailures(sessionId) {
+            const failures = (await store.listFailures(100_000)).filter((row) => !sessionId || row.sessionId === sessionId);
+            await store.saveSyncedPeople(failures.map((row) => ({ ...row, syncedVersion: 0, failure: null })));
+            schedule(0);
+            return failures.length;
+        },
+        discoverEvent,
+        async whenIdle(timeoutMs = 30_000) {
+            const deadline = now() + timeoutMs;
+            for (;;) {
+                await runTick();
+                await Promise.allSettled([...inFlight.values()]);
+                const counts = await store.countDeliveries();
+                const dirty = await store.dirtySessionIds(now());
+                const enabledDirty: string[] = [];
+                for (const sessionId of dirty) {
+                    const [row] = await store.getSessions([sessionId]);
+                    if (row && (await effectiveEnabled(await store.getEvent(row.eventId), row.eventId))) enabledDirty.push(sessionId);
+                }
+                if (counts.pending === 0 && enabledDirty.length === 0 && inFlight.size === 0 && pausedUntil <= now()) return;
+                if (now() > deadline) throw new Error(`the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sfState}${detail ? `, ${detail}` : ''})`);
+                await new Promise((resolve) => setTimeout(resolve, 25));
+            }
+        }
+    };
+}

@@ -1,0 +1,110 @@
+// The whole product on loopback for end-to-end tests, the demo and the benchmark: the Salesforce emulator, the
+// Livestorm simulator, and the listener (HTTP edge, embedded store, sync engine) wired as index.ts wires them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { createApp } from '../../listener/src/app.ts';
+import { parseEnv } from '../../listener/src/config/env.ts';
+import { parseSettings } from '../../listener/src/config/settings.ts';
+import type { Settings } from '../../listener/src/config/settings.ts';
+import { createLivestormClient } from '../../listener/src/livestorm/client.ts';
+import { createSalesforceConnection } from '../../listener/src/salesforce/connection.ts';
+import type { SalesforceConnection } from '../../listener/src/salesforce/connection.ts';
+import { createSqliteStore } from '../../listener/src/store/sqlite.ts';
+import type { Store } from '../../listener/src/store/store.ts';
+import { createSyncEngine } from '../../listener/src/sync/engine.ts';
+import type { RunningSyncEngine } from '../../listener/src/sync/engine.ts';
+import { startSalesforceEmulator } from '../emulators/salesforce/index.ts';
+import type { SalesforceEmulator } from '../emulators/salesforce/index.ts';
+import { startLivestormSimulator } from '../emulators/livestorm/index.ts';
+import type { LivestormSimulator } from '../emulators/livestorm/index.ts';
+import { createWebhookSender } from '../emulators/livestorm/webhooks.ts';
+import type { WebhookSender } from '../emulators/livestorm/webhooks.ts';
+
+export const WEBHOOK_TOKEN = 'e2e-webhook-token-0123456789abcdef';
+
+export interface StackOptions {
+    /** Behaviour settings (the config file's JSON); fast defaults for tests are applied underneath. */
+    settings?: Record<string, unknown>;
+    salesforce?: Parameters<typeof startSalesforceEmulator>[0];
+    livestormApi?: boolean;
+    webhookSecret?: string;
+    sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
+    logLevel?: pino.Level | 'silent';
+    dataDir?: string;
+}
+
+export interface Stack {
+    emulator: SalesforceEmulator;
+    simulator: LivestormSimulator;
+    store: Store;
+    engine: RunningSyncEngine;
+    salesforce: SalesforceConnection;
+    settings: Settings;
+    sender: WebhookSender;
+    listenerUrl: string;
+    webhookUrl: string;
+    dataDir: string;
+    /** Stops the listener only (store closed), keeping emulators and data: for restart tests. */
+    stopListener(): Promise<void>;
+    close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+    const emulator = await startSalesforceEmulator(options.salesforce);
+    const simulator = await startLivestormSimulator();
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lsf-e2e-')));
+    const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...options.settings });
+    const logger = pino({ level: options.logLevel ?? 'silent' });
+    const config = parseEnv({
+        SF_INSTANCE_URL: emulator.instanceUrl,
+        SF_ACCESS_TOKEN: emulator.accessToken,
+        LIVESTORM_API_URL: simulator.apiUrl,
+        LIVESTORM_API_TOKEN: options.livestormApi === false ? undefined : simulator.token,
+        LIVESTORM_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+        LIVESTORM_WEBHOOK_SECRET: options.webhookSecret,
+        DATA_DIR: dataDir,
+        PORT: '0'
+    });
+    const store = await createSqliteStore({ dataDir });
+    const salesforce = createSalesforceConnection({ mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }, { apiVersion: config.salesforce.apiVersion });
+    const livestorm = options.livestormApi === false ? undefined : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
+    const engine = createSyncEngine({ store, salesforce, livestorm, settings, logger, pollIntervalMs: 50 });
+    const app = createApp({ config, store, engine, logger, settings });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const listenerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await engine.start();
+    const webhookUrl = `${listenerUrl}/webhooks/livestorm/${WEBHOOK_TOKEN}`;
+    const sender = createWebhookSender({ url: webhookUrl, secret: options.webhookSecret, retryDelaysMs: [20, 40, 80, 160, 320], ...options.sender });
+    let listenerStopped = false;
+    const stopListener = async () => {
+        if (listenerStopped) return;
+        listenerStopped = true;
+        await engine.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await store.close();
+    };
+    return {
+        emulator,
+        simulator,
+        store,
+        engine,
+        salesforce,
+        settings,
+        sender,
+        listenerUrl,
+        webhookUrl,
+        dataDir,
+        stopListener,
+        async close() {
+            await stopListener();
+            await emulator.close();
+            await simulator.close();
+            if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+        }
+    };
+}
