@@ -34,6 +34,8 @@ export interface StackOptions {
     webhookSecret?: string;
     sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
     logLevel?: pino.Level | 'silent';
+    /** Fills the Livestorm workspace before the listener starts (what exists when the integration is enabled). */
+    prepare?: (simulator: LivestormSimulator) => void | Promise<void>;
     dataDir?: string;
 }
 
@@ -56,6 +58,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const emulator = await startSalesforceEmulator(options.salesforce);
     const simulator = await startLivestormSimulator();
+    await options.prepare?.(simulator);
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lsf-e2e-')));
     const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...options.settings });
     const logger = pino({ level: options.logLevel ?? 'silent' });

@@ -35,6 +35,8 @@ export interface RunningSyncEngine extends SyncEngine {
     whenIdle(timeoutMs?: number): Promise<void>;
     /** Lists and folds the event's upcoming sessions from Livestorm (never past ones). */
     discoverEvent(eventId: string, options?: { includePast?: boolean }): Promise<number>;
+    /** Re-reads upcoming sessions from Livestorm (reschedules, cancellations); runs every refreshIntervalMinutes. */
+    refreshUpcoming(): Promise<void>;
 }
 
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
@@ -409,6 +411,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             return failures.length;
         },
         discoverEvent,
+        async refreshUpcoming() {
+            await refreshUpcoming();
+            schedule(0);
+        },
         async whenIdle(timeoutMs = 30_000) {
             const deadline = now() + timeoutMs;
             for (;;) {

@@ -1,0 +1,112 @@
+// The Campaign side, end to end: one Campaign per session also under concurrency, rename and deletion, per-event
+// enable/disable, the first start, reschedules and cancellations.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack } from './stack.ts';
+import type { Stack } from './stack.ts';
+import { campaignOf, campaignsOf, hoursFromNow, memberByEmail, membersOf, statusesOf } from './helpers.ts';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+});
+
+describe('Campaign per session', () => {
+    it('one Campaign per session under concurrent deliveries; the Name is truncated to 80 and never rewritten', async () => {
+        stack = await startStack();
+        const title = 'A'.repeat(60) + ' — very long webinar title that goes on and on';
+        const event = stack.simulator.state.createEvent({ title });
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
+        const people = Array.from({ length: 30 }, (_, index) => stack!.simulator.state.register(session.id, { firstName: 'C', lastName: `${index}`, email: `concurrent${index}@example.com` }));
+        await Promise.all([
+            stack.sender.deliver('session.created', session),
+            stack.sender.deliver('session.created', session),
+            ...people.map((person) => stack!.sender.deliver('people.registered', person))
+        ]);
+        await stack.engine.whenIdle();
+        const campaign = campaignOf(stack, session.id);
+        expect(Array.from(String(campaign.Name))).toHaveLength(80);
+        expect(membersOf(stack, String(campaign.Id))).toHaveLength(30);
+
+        stack.emulator.inspect.update('Campaign', String(campaign.Id), { Name: 'Renamed by an admin' });
+        await stack.sender.deliver('session.started', stack.simulator.state.startSession(session.id));
+        await stack.engine.whenIdle();
+        expect(campaignOf(stack, session.id)).toMatchObject({ Id: campaign.Id, Name: 'Renamed by an admin', Livestorm_Session_Status__c: 'live' });
+    });
+
+    it('a deleted Campaign is recreated with its statuses and its members restored', async () => {
+        stack = await startStack();
+        const event = stack.simulator.state.createEvent({ title: 'Deleted later' });
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
+        await stack.sender.deliver('session.created', session);
+        const alice = stack.simulator.state.register(session.id, { firstName: 'Alice', lastName: 'A', email: 'alice@example.com' });
+        await stack.sender.deliver('people.registered', alice);
+        await stack.engine.whenIdle();
+        const first = campaignOf(stack, session.id);
+        stack.emulator.inspect.delete('Campaign', String(first.Id));
+
+        const bob = stack.simulator.state.register(session.id, { firstName: 'Bob', lastName: 'B', email: 'bob@example.com' });
+        await stack.sender.deliver('people.registered', bob);
+        await stack.engine.whenIdle();
+        const second = campaignOf(stack, session.id);
+        expect(second.Id).not.toBe(first.Id);
+        expect(statusesOf(stack, String(second.Id)).map((row) => row.Label)).toEqual(['Registered', 'Attended', 'Did not attend']);
+        expect(memberByEmail(stack, String(second.Id), 'alice@example.com')?.Status).toBe('Registered');
+        expect(memberByEmail(stack, String(second.Id), 'bob@example.com')?.Status).toBe('Registered');
+    });
+
+    it('disabled events are stored but not synced; enabling syncs them', async () => {
+        stack = await startStack({ settings: { enabledByDefault: false } });
+        const event = stack.simulator.state.createEvent({ title: 'Opt-in event' });
+        await stack.sender.deliver('event.created', event);
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
+        await stack.sender.deliver('session.created', session);
+        await stack.sender.deliver('people.registered', stack.simulator.state.register(session.id, { firstName: 'Op', lastName: 'In', email: 'optin@example.com' }));
+        await stack.engine.whenIdle();
+        expect(campaignsOf(stack, session.id)).toHaveLength(0);
+        expect((await stack.store.countDeliveries()).done).toBeGreaterThanOrEqual(3);
+
+        await stack.store.setEventEnabled(event.id, true);
+        await stack.engine.eventEnabled(event.id);
+        await stack.engine.whenIdle();
+        const campaign = campaignOf(stack, session.id);
+        expect(memberByEmail(stack, String(campaign.Id), 'optin@example.com')?.Status).toBe('Registered');
+    });
+
+    it('the first start creates Campaigns for upcoming and on-demand sessions that already exist, never for past ones', async () => {
+        const ids: Record<string, string> = {};
+        stack = await startStack({
+            prepare(simulator) {
+                const live = simulator.state.createEvent({ title: 'Upcoming event' });
+                ids.upcoming = simulator.state.createSession(live.id, { startsAt: hoursFromNow(72) }).id;
+                ids.past = simulator.state.createSession(live.id, { startsAt: hoursFromNow(-72) }).id;
+                simulator.state.startSession(ids.past);
+                simulator.state.endSession(ids.past, { attendance: {} });
+                const onDemandEvent = simulator.state.createEvent({ title: 'Replay library', onDemand: true });
+                ids.onDemand = simulator.state.createSession(onDemandEvent.id, { startsAt: hoursFromNow(-240), status: 'on_demand' }).id;
+            }
+        });
+        await stack.engine.whenIdle();
+        expect(campaignsOf(stack, ids.upcoming)).toHaveLength(1);
+        expect(campaignOf(stack, ids.onDemand!).Livestorm_Event_Type__c).toBe('On-demand');
+        expect(campaignsOf(stack, ids.past)).toHaveLength(0);
+    });
+
+    it('a reschedule and a cancellation found by the refresh of upcoming sessions update the Campaign (Status Aborted)', async () => {
+        stack = await startStack({ settings: { refreshIntervalMinutes: 1 } });
+        const event = stack.simulator.state.createEvent({ title: 'Moving target' });
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(24), timezone: 'UTC' });
+        await stack.sender.deliver('session.created', session);
+        await stack.engine.whenIdle();
+        const original = campaignOf(stack, session.id);
+        const later = hoursFromNow(24 * 10);
+        stack.simulator.state.reschedule(session.id, later);
+        await stack.engine.refreshUpcoming();
+        await stack.engine.whenIdle();
+        expect(campaignOf(stack, session.id)).toMatchObject({ Id: original.Id, Name: original.Name, StartDate: new Date(later * 1000).toISOString().slice(0, 10) });
+        stack.simulator.state.cancelSession(session.id);
+        await stack.engine.refreshUpcoming();
+        await stack.engine.whenIdle();
+        expect(campaignOf(stack, session.id)).toMatchObject({ Status: 'Aborted', Livestorm_Session_Status__c: 'canceled' });
+    });
+});
