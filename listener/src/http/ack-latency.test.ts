@@ -50,8 +50,8 @@ describe('acknowledgement latency with the sqlite store', () => {
             expect((await store.countDeliveries()).pending).toBe(DELIVERIES);
             // The target is p99 < 10 ms on an idle machine; these bounds absorb a loaded CI host and shared disks while
             // still catching anything slow (a network call, a lock) creeping into the acknowledgement path.
-            expect(p50).toBeLessThan(5);
-            expect(p99).toBeLessThan(50);
+            expect(p50).toBeLessThan(10);
+            expect(p99).toBeLessThan(100);
         }
     );
 });
