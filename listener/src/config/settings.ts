@@ -146,8 +146,10 @@ export const settingsSchema = z
         attendanceReconcileSeconds: z.number().int().min(0).default(600),
         /** Sessions that ended before the listener was first started get a Campaign only through a backfill. */
         syncPastSessions: z.boolean().default(false),
-        /** How long deliveries of one session are gathered before they are written together. */
+        /** A session is written once its deliveries have been quiet this long (deliveries of a burst are gathered)... */
         batchWindowMs: z.number().int().min(0).max(60_000).default(250),
+        /** ...or at the latest this long after its first unwritten change, so a long burst still shows up promptly. */
+        maxBatchWaitMs: z.number().int().min(0).max(300_000).default(1500),
         /** Upcoming sessions are re-read from Livestorm this often to catch reschedules and cancellations. */
         refreshIntervalMinutes: z.number().min(1).default(60),
         /** Write nothing to Salesforce; log what would be written. */

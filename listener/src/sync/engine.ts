@@ -68,6 +68,25 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let dirtySessions = 0;
     let lastRefreshAt = now();
     let activatedAt = 0;
+    /** Per session: when its first unwritten change and its latest change were folded (for micro-batching). */
+    const changes = new Map<string, { first: number; last: number }>();
+
+    function noteChanges(sessionIds: string[]) {
+        const at = now();
+        for (const sessionId of sessionIds) {
+            const entry = changes.get(sessionId);
+            changes.set(sessionId, { first: entry?.first ?? at, last: at });
+        }
+    }
+
+    /** Milliseconds until the session's batch is ready: quiet for batchWindowMs, or maxBatchWaitMs after its first change. */
+    function batchDelay(sessionId: string): number {
+        const entry = changes.get(sessionId);
+        if (!entry) return 0;
+        const quietAt = entry.last + settings.batchWindowMs;
+        const deadline = entry.first + Math.max(settings.maxBatchWaitMs, settings.batchWindowMs);
+        return Math.max(0, Math.min(quietAt, deadline) - now());
+    }
 
     function schedule(delayMs: number) {
         if (!running) return;
@@ -296,6 +315,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         // 1. inbox → folded state
         for (let round = 0; round < 50; round += 1) {
             const outcome = await foldPendingDeliveries(store, 1000);
+            noteChanges(outcome.sessionIds);
             for (const eventId of outcome.publishedEventIds) void discoverEvent(eventId);
             if (outcome.deliveries < 1000) break;
         }
@@ -325,6 +345,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         for (const sessionId of dirty) {
             if (inFlight.size >= concurrency) break;
             if (inFlight.has(sessionId)) continue;
+            const wait = batchDelay(sessionId);
+            if (wait > 0) {
+                schedule(wait);
+                continue;
+            }
+            changes.delete(sessionId);
             const run = runSession(sessionId)
                 .catch((error: unknown) => {
                     if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
@@ -387,7 +413,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             await Promise.allSettled([...inFlight.values()]);
         },
         notify() {
-            schedule(settings.batchWindowMs);
+            schedule(Math.min(settings.batchWindowMs, 50));
         },
         health(): EngineHealth {
             return {

@@ -317,7 +317,9 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
         for (const items of chunk(enrichments, COLLECTION_SIZE)) ops.push({ kind: 'enrich', items });
 
         const executedCreates = new Set<number>();
-        let campaignUpdated = false;
+        // A Campaign created or upserted in phase A already holds every Livestorm field and the current counts.
+        let campaignUpdated = needCampaign && work.length === 0;
+        if (campaignUpdated) session = { ...session, syncedVersion: session.version };
         let campaignGone = false;
         let firstComposite = true;
         while ((ops.length || !campaignUpdated || (firstComposite && statusOps.length)) && !campaignGone) {
