@@ -1,9 +1,9 @@
 // The Campaign side, end to end: one Campaign per session also under concurrency, rename and deletion, per-event
 // enable/disable, the first start, reschedules and cancellations.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStack } from './stack.ts';
-import type { Stack } from './stack.ts';
-import { campaignOf, campaignsOf, hoursFromNow, memberByEmail, membersOf, statusesOf } from './helpers.ts';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { campaignOf, campaignsOf, hoursFromNow, memberByEmail, membersOf, statusesOf } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {

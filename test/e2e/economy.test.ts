@@ -1,8 +1,8 @@
 // API economy, measured on the emulator's call accounting (a composite is one call, as Salesforce counts it).
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStack } from './stack.ts';
-import type { Stack } from './stack.ts';
-import { campaignOf, hoursFromNow, membersOf } from './helpers.ts';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { campaignOf, hoursFromNow, membersOf } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {

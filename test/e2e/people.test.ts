@@ -1,9 +1,9 @@
 // Person resolution and CampaignMember state, end to end: Contacts before Leads, converted Leads, enrichment,
 // fallbacks, odd addresses and names, team members, replays, and a status that never goes backwards.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStack } from './stack.ts';
-import type { Stack } from './stack.ts';
-import { campaignOf, contactsByEmail, hoursFromNow, leadsByEmail, memberByEmail, membersOf } from './helpers.ts';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { campaignOf, contactsByEmail, hoursFromNow, leadsByEmail, memberByEmail, membersOf } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -160,7 +160,7 @@ describe('person resolution', () => {
             expect(memberByEmail(stack!, campaignId, `order${index}@example.com`)).toMatchObject({ Status: index % 2 === 0 ? 'Attended' : 'Did not attend', Livestorm_Attendance_Duration__c: index % 2 === 0 ? 600 + index : expect.anything() });
         });
         // A late registration after the end changes nothing.
-        await stack.sender.deliver('people.registered', registered[0]);
+        await stack.sender.deliver('people.registered', registered[0]!);
         await stack.engine.whenIdle();
         expect(memberByEmail(stack, campaignId, 'order0@example.com')?.Status).toBe('Attended');
     });

@@ -1,8 +1,8 @@
 // The seed's own 8-step test protocol ("Protocole de test – Inscription depuis Livestorm"), end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack } from './stack.ts';
-import type { Stack } from './stack.ts';
-import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, statusesOf } from './helpers.ts';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, statusesOf } from '../support/org.ts';
 import { localDate } from '../../listener/src/sync/campaign-name.ts';
 
 describe('the seed test protocol', () => {
