@@ -492,16 +492,32 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
         },
 
         // A session whose own failure is not due waits as a whole (its people need its Campaign); people whose
-        // failure is not due do not make their session due on their own.
+        // failure is not due do not make their session due on their own. The candidates are the distinct sessions of
+        // dirty people, found by jumping from one session to the next in people_dirty (a loose index scan) instead of
+        // reading every dirty person: after a large registration burst that is 200 index seeks, not 100,000 rows.
         async dirtySessionIds(now) {
             return statement(
-                `SELECT session_id FROM sessions
+                `WITH RECURSIVE candidates (session_id) AS (
+                     SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
+                     UNION ALL
+                     SELECT (
+                         SELECT min(session_id) FROM people
+                         WHERE version > synced_version AND session_id > candidates.session_id
+                     )
+                     FROM candidates WHERE candidates.session_id IS NOT NULL
+                 )
+                 SELECT session_id FROM sessions
                  WHERE version > synced_version AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
                  UNION
-                 SELECT p.session_id FROM people p
-                 WHERE p.version > p.synced_version AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= :now)
+                 SELECT c.session_id FROM candidates c
+                 WHERE c.session_id IS NOT NULL
+                   AND EXISTS (
+                       SELECT 1 FROM people p
+                       WHERE p.session_id = c.session_id AND p.version > p.synced_version
+                         AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= :now)
+                   )
                    AND NOT EXISTS (
-                       SELECT 1 FROM sessions s WHERE s.session_id = p.session_id AND s.next_attempt_at > :now
+                       SELECT 1 FROM sessions s WHERE s.session_id = c.session_id AND s.next_attempt_at > :now
                    )
                  ORDER BY session_id`
             )
