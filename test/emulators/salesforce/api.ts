@@ -56,12 +56,17 @@ export function releaseLabel(major: number): string {
 export function versionsList(newest: string): Record<string, string>[] {
     const versions: Record<string, string>[] = [];
     for (let major = OLDEST_VERSION; major <= Number.parseFloat(newest); major++) {
-        versions.push({ label: releaseLabel(major), url: `/services/data/v${major}.0`, version: `${major}.0` });
+        versions.push({
+            label: releaseLabel(major),
+            url: `/services/data/v${major}.0`,
+            version: `${major}.0`
+        });
     }
     return versions;
 }
 
-const notFound = (): RequestError => new RequestError(404, 'NOT_FOUND', 'The requested resource does not exist');
+const notFound = (): RequestError =>
+    new RequestError(404, 'NOT_FOUND', 'The requested resource does not exist');
 
 function segmentsOf(path: string): string[] {
     return path
@@ -75,13 +80,18 @@ export function classify(path: string): CallKind {
     const [first, second, third] = segmentsOf(path);
     if (first === 'query' || first === 'queryAll') return 'query';
     if (first === 'limits') return 'limits';
-    if (first === 'composite') return second === 'sobjects' ? 'collections' : second === undefined ? 'composite' : 'other';
+    if (first === 'composite')
+        return second === 'sobjects' ? 'collections' : second === undefined ? 'composite' : 'other';
     if (first === 'sobjects') return second === undefined || third === 'describe' ? 'describe' : 'sobject';
     return 'other';
 }
 
 function methodNotAllowed(method: string, allowed: string): RequestError {
-    return new RequestError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed}`);
+    return new RequestError(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `HTTP Method '${method}' not allowed. Allowed are ${allowed}`
+    );
 }
 
 function errorsBody(errors: RecordError[]): Record<string, unknown>[] {
@@ -101,7 +111,11 @@ function collectionResult(result: WriteResult, withCreated: boolean): Row {
     }
     return {
         success: false,
-        errors: result.errors.map((error) => ({ statusCode: error.statusCode, message: error.message, fields: error.fields }))
+        errors: result.errors.map((error) => ({
+            statusCode: error.statusCode,
+            message: error.message,
+            fields: error.fields
+        }))
     };
 }
 
@@ -191,7 +205,9 @@ export class Api {
         if (first === 'query' || first === 'queryAll') {
             if (method !== 'GET') throw methodNotAllowed(method, 'GET,HEAD');
             if (third !== undefined) throw notFound();
-            return second === undefined ? this.query(call, request, first === 'queryAll') : this.queryMore(call, request, second);
+            return second === undefined
+                ? this.query(call, request, first === 'queryAll')
+                : this.queryMore(call, request, second);
         }
         if (first === 'sobjects') {
             if (second === undefined) {
@@ -212,7 +228,10 @@ export class Api {
         if (first === 'composite') {
             if (second === undefined) {
                 if (method === 'GET') {
-                    return { status: 200, body: { sobjects: `/services/data/v${request.version}/composite/sobjects` } };
+                    return {
+                        status: 200,
+                        body: { sobjects: `/services/data/v${request.version}/composite/sobjects` }
+                    };
                 }
                 throw methodNotAllowed(method, 'GET,HEAD,POST');
             }
@@ -266,12 +285,20 @@ export class Api {
 
     private recordBody(object: ObjectDef, row: Row, version: string, fields?: string[]): Row {
         const body: Row = {
-            attributes: { type: object.name, url: `/services/data/v${version}/sobjects/${object.name}/${String(row.Id)}` }
+            attributes: {
+                type: object.name,
+                url: `/services/data/v${version}/sobjects/${object.name}/${String(row.Id)}`
+            }
         };
         const defs = fields
             ? fields.map((name) => {
                   const def = object.fieldsByLowerName.get(name.trim().toLowerCase());
-                  if (!def) throw new RequestError(400, 'INVALID_FIELD', `No such column '${name}' on entity '${object.name}'.`);
+                  if (!def)
+                      throw new RequestError(
+                          400,
+                          'INVALID_FIELD',
+                          `No such column '${name}' on entity '${object.name}'.`
+                      );
                   return def;
               })
             : object.fields;
@@ -282,7 +309,10 @@ export class Api {
 
     private async sobjectRoot(call: CallContext, request: ApiRequest, object: ObjectDef): Promise<Reply> {
         if (request.method === 'GET') {
-            return { status: 200, body: { objectDescribe: describeObject(object, request.version), recentItems: [] } };
+            return {
+                status: 200,
+                body: { objectDescribe: describeObject(object, request.version), recentItems: [] }
+            };
         }
         if (request.method !== 'POST') throw methodNotAllowed(request.method, 'GET,HEAD,POST');
         const input = this.state.db.parseInput(object, request.body);
@@ -298,19 +328,31 @@ export class Api {
         };
     }
 
-    private async sobjectRecord(call: CallContext, request: ApiRequest, object: ObjectDef, rawId: string): Promise<Reply> {
+    private async sobjectRecord(
+        call: CallContext,
+        request: ApiRequest,
+        object: ObjectDef,
+        rawId: string
+    ): Promise<Reply> {
         const id = canonicalId(rawId);
         const row = id ? this.state.db.get(object.name, id) : undefined;
         if (!id) {
             // A segment that is not an id is read as an external id field name (REST "sObject Rows").
-            throw new RequestError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${rawId}`);
+            throw new RequestError(
+                404,
+                'NOT_FOUND',
+                `Provided external ID field does not exist or is not accessible: ${rawId}`
+            );
         }
         if (!row) throw notFound();
         if (request.method === 'GET') {
             if (row.IsDeleted) throw new RequestError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
             call.records += 1;
             const fields = request.query.get('fields');
-            return { status: 200, body: this.recordBody(object, row, request.version, fields ? fields.split(',') : undefined) };
+            return {
+                status: 200,
+                body: this.recordBody(object, row, request.version, fields ? fields.split(',') : undefined)
+            };
         }
         if (request.method === 'PATCH') {
             const input = this.state.db.parseInput(object, request.body);
@@ -354,7 +396,12 @@ export class Api {
         if (request.method === 'GET') {
             const matches = this.state.db.matchExternalId(object, def, value);
             if (matches.length === 0) throw notFound();
-            if (matches.length > 1) return this.multipleChoices(object, request.version, matches.map((row) => String(row.Id)));
+            if (matches.length > 1)
+                return this.multipleChoices(
+                    object,
+                    request.version,
+                    matches.map((row) => String(row.Id))
+                );
             call.records += 1;
             return { status: 200, body: this.recordBody(object, matches[0] as Row, request.version) };
         }
@@ -363,7 +410,12 @@ export class Api {
         const inBody = input.get(def.name);
         // The reference is silent on an external id in the body that differs from the URL; refuse it.
         if (inBody !== undefined && String(inBody).toLowerCase() !== String(value).toLowerCase()) {
-            throw new RequestError(400, 'INVALID_FIELD', `${def.name} in the request body does not match the value in the URL`, [def.name]);
+            throw new RequestError(
+                400,
+                'INVALID_FIELD',
+                `${def.name} in the request body does not match the value in the URL`,
+                [def.name]
+            );
         }
         call.records += 1;
         const existing = this.existingByExternalId(object, def, value);
@@ -371,10 +423,13 @@ export class Api {
             this.state.db.upsert(options, object.name, def, value, input)
         );
         if (!result.ok) {
-            if (result.multipleMatches) return this.multipleChoices(object, request.version, result.multipleMatches);
+            if (result.multipleMatches)
+                return this.multipleChoices(object, request.version, result.multipleMatches);
             return { status: 400, body: errorsBody(result.errors) };
         }
-        const location = { Location: `/services/data/v${request.version}/sobjects/${object.name}/${result.id}` };
+        const location = {
+            Location: `/services/data/v${request.version}/sobjects/${object.name}/${result.id}`
+        };
         // API 45.0 and earlier answered an update with 204 and no body (reference rest/01).
         if (Number.parseFloat(request.version) < 46) {
             return result.created
@@ -389,7 +444,10 @@ export class Api {
     }
 
     private multipleChoices(object: ObjectDef, version: string, ids: string[]): Reply {
-        return { status: 300, body: ids.map((id) => `/services/data/v${version}/sobjects/${object.name}/${id}`) };
+        return {
+            status: 300,
+            body: ids.map((id) => `/services/data/v${version}/sobjects/${object.name}/${id}`)
+        };
     }
 
     private query(call: CallContext, request: ApiRequest, queryAll: boolean): Reply {
@@ -437,7 +495,11 @@ export class Api {
         const records = (body as Row).records as Row[];
         // "The request can contain up to 200 records" (sObject Collections); past it the call is refused.
         if (records.length > 200) {
-            throw new RequestError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+            throw new RequestError(
+                400,
+                'EXCEEDED_ID_LIMIT',
+                'record limit reached. cannot submit more than 200 records into this call'
+            );
         }
         return { allOrNone: (body as Row).allOrNone === true, records };
     }
@@ -446,13 +508,24 @@ export class Api {
         const attributes = record.attributes as Row | undefined;
         const type = typeof attributes?.type === 'string' ? attributes.type : undefined;
         const object = type ? this.state.db.schema.byLowerName.get(type.toLowerCase()) : undefined;
-        if (!type) throw new RequestError(400, 'INVALID_TYPE', 'No SObject Type defined in the record (attributes.type)');
+        if (!type)
+            throw new RequestError(
+                400,
+                'INVALID_TYPE',
+                'No SObject Type defined in the record (attributes.type)'
+            );
         if (!object) throw new RequestError(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
         return object;
     }
 
     /** allOrNone: a failure anywhere rolls the whole collection back (ALL_OR_NONE_OPERATION_ROLLED_BACK). */
-    private settle(call: CallContext, savepoint: number, allOrNone: boolean, results: WriteResult[], withCreated: boolean): Row[] {
+    private settle(
+        call: CallContext,
+        savepoint: number,
+        allOrNone: boolean,
+        results: WriteResult[],
+        withCreated: boolean
+    ): Row[] {
         const failed = results.some((result) => !result.ok);
         if (!failed || !allOrNone) return results.map((result) => collectionResult(result, withCreated));
         call.tx.rollbackTo(savepoint);
@@ -463,7 +536,8 @@ export class Api {
                       errors: [
                           {
                               statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-                              message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                              message:
+                                  'Record rolled back because not all records were valid and the request was using AllOrNone header',
                               fields: []
                           }
                       ]
@@ -476,19 +550,32 @@ export class Api {
         const db = this.state.db;
         if (request.method === 'DELETE') {
             const ids = (request.query.get('ids') ?? '').split(',').filter((id) => id.length > 0);
-            if (ids.length === 0) throw new RequestError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
+            if (ids.length === 0)
+                throw new RequestError(400, 'MISSING_ARGUMENT', 'ids parameter is required');
             if (ids.length > 200) {
-                throw new RequestError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+                throw new RequestError(
+                    400,
+                    'EXCEEDED_ID_LIMIT',
+                    'record limit reached. cannot submit more than 200 records into this call'
+                );
             }
             const savepoint = call.tx.savepoint();
             const results: WriteResult[] = [];
             for (const id of ids) {
                 call.records += 1;
-                results.push(await this.locked(call, request, undefined, new Map(), canonicalId(id), (options) => db.remove(options, undefined, id)));
+                results.push(
+                    await this.locked(call, request, undefined, new Map(), canonicalId(id), (options) =>
+                        db.remove(options, undefined, id)
+                    )
+                );
             }
-            return { status: 200, body: this.settle(call, savepoint, request.query.get('allOrNone') === 'true', results, false) };
+            return {
+                status: 200,
+                body: this.settle(call, savepoint, request.query.get('allOrNone') === 'true', results, false)
+            };
         }
-        if (request.method !== 'POST' && request.method !== 'PATCH') throw methodNotAllowed(request.method, 'GET,POST,PATCH,DELETE');
+        if (request.method !== 'POST' && request.method !== 'PATCH')
+            throw methodNotAllowed(request.method, 'GET,POST,PATCH,DELETE');
         const { allOrNone, records } = this.collectionRecords(request.body);
         const creating = request.method === 'POST';
         const parsed = records.map((record) => {
@@ -503,41 +590,67 @@ export class Api {
         for (const { object, input, id } of parsed) {
             call.records += 1;
             if (creating) {
-                results.push(await this.locked(call, request, object.name, input, undefined, (options) => db.insert(options, object.name, input)));
+                results.push(
+                    await this.locked(call, request, object.name, input, undefined, (options) =>
+                        db.insert(options, object.name, input)
+                    )
+                );
                 continue;
             }
             if (typeof id !== 'string' || id === '') {
-                results.push({ ok: false, errors: [recordError('MISSING_ARGUMENT', 'Id not specified in an update call', ['Id'])] });
+                results.push({
+                    ok: false,
+                    errors: [recordError('MISSING_ARGUMENT', 'Id not specified in an update call', ['Id'])]
+                });
                 continue;
             }
             const canonical = canonicalId(id);
             if (!canonical || canonical.slice(0, 3) !== object.keyPrefix) {
                 results.push({
                     ok: false,
-                    errors: [recordError('MALFORMED_ID', `${object.label} ID: id value of incorrect type: ${id}`, ['Id'])]
+                    errors: [
+                        recordError('MALFORMED_ID', `${object.label} ID: id value of incorrect type: ${id}`, [
+                            'Id'
+                        ])
+                    ]
                 });
                 continue;
             }
             results.push(
-                await this.locked(call, request, object.name, input, canonical, (options) => db.update(options, object.name, canonical, input))
+                await this.locked(call, request, object.name, input, canonical, (options) =>
+                    db.update(options, object.name, canonical, input)
+                )
             );
         }
         return { status: 200, body: this.settle(call, savepoint, allOrNone, results, false) };
     }
 
-    private async collectionsUpsert(call: CallContext, request: ApiRequest, objectName: string, fieldName: string): Promise<Reply> {
+    private async collectionsUpsert(
+        call: CallContext,
+        request: ApiRequest,
+        objectName: string,
+        fieldName: string
+    ): Promise<Reply> {
         const db = this.state.db;
         const object = db.schema.byLowerName.get(objectName.toLowerCase());
         if (!object) throw notFound();
         const def = this.externalIdField(object, fieldName);
         if (!def) {
-            throw new RequestError(400, 'INVALID_FIELD', `Field name provided, ${fieldName} is not an External ID or indexed field for ${object.name}`);
+            throw new RequestError(
+                400,
+                'INVALID_FIELD',
+                `Field name provided, ${fieldName} is not an External ID or indexed field for ${object.name}`
+            );
         }
         const { allOrNone, records } = this.collectionRecords(request.body);
         const parsed = records.map((record) => {
             const type = this.recordType(record);
             if (type.name !== object.name) {
-                throw new RequestError(400, 'INVALID_TYPE', `Record type ${type.name} does not match ${object.name}`);
+                throw new RequestError(
+                    400,
+                    'INVALID_TYPE',
+                    `Record type ${type.name} does not match ${object.name}`
+                );
             }
             return db.parseInput(object, record);
         });
@@ -552,20 +665,31 @@ export class Api {
             call.records += 1;
             const value = input.get(def.name);
             if (value === undefined || value === null) {
-                results.push({ ok: false, errors: [recordError('MISSING_ARGUMENT', `${def.name} not specified`, [def.name])] });
+                results.push({
+                    ok: false,
+                    errors: [recordError('MISSING_ARGUMENT', `${def.name} not specified`, [def.name])]
+                });
                 continue;
             }
             if ((seen.get(String(value).toLowerCase()) ?? 0) > 1) {
                 // Two records of one request with the same key would race each other: Salesforce refuses both.
                 results.push({
                     ok: false,
-                    errors: [recordError('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(value)}`, [def.name])]
+                    errors: [
+                        recordError(
+                            'DUPLICATE_EXTERNAL_ID',
+                            `Duplicate external id specified: ${String(value)}`,
+                            [def.name]
+                        )
+                    ]
                 });
                 continue;
             }
             const existing = this.existingByExternalId(object, def, value);
             results.push(
-                await this.locked(call, request, object.name, input, existing, (options) => db.upsert(options, object.name, def, value, input))
+                await this.locked(call, request, object.name, input, existing, (options) =>
+                    db.upsert(options, object.name, def, value, input)
+                )
             );
         }
         return { status: 200, body: this.settle(call, savepoint, allOrNone, results, true) };

@@ -23,7 +23,9 @@ function oauthError(c: Context, error: string, description: string): Response {
 function decodeJwtPart(part: string): Record<string, unknown> | undefined {
     try {
         const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-        return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+        return value && typeof value === 'object' && !Array.isArray(value)
+            ? (value as Record<string, unknown>)
+            : undefined;
     } catch {
         return undefined;
     }
@@ -34,7 +36,10 @@ function json(c: Context, reply: Reply, extraHeaders: Record<string, string> = {
     if (reply.status === 204 || reply.body === null) {
         return c.body(null, reply.status as 204, headers);
     }
-    return c.body(JSON.stringify(reply.body), reply.status as 200, { 'Content-Type': 'application/json;charset=UTF-8', ...headers });
+    return c.body(JSON.stringify(reply.body), reply.status as 200, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        ...headers
+    });
 }
 
 export function createApp(state: EmulatorState, instanceUrl: () => string): Hono {
@@ -45,7 +50,10 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
         const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
         const target = incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
         if (Buffer.byteLength(target, 'utf8') > MAX_URI_BYTES) {
-            state.record({ method: c.req.method, path: new URL(c.req.url).pathname, kind: 'other', status: 414 }, false);
+            state.record(
+                { method: c.req.method, path: new URL(c.req.url).pathname, kind: 'other', status: 414 },
+                false
+            );
             return c.text('Request-URI Too Large', 414);
         }
         await next();
@@ -53,7 +61,10 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
 
     app.post('/services/oauth2/token', async (c) => {
         const respond = (response: Response): Response => {
-            state.record({ method: 'POST', path: '/services/oauth2/token', kind: 'token', status: response.status }, false);
+            state.record(
+                { method: 'POST', path: '/services/oauth2/token', kind: 'token', status: response.status },
+                false
+            );
             return response;
         };
         const form = await c.req.parseBody();
@@ -63,7 +74,11 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
             const id = typeof form.client_id === 'string' ? form.client_id : '';
             const secret = typeof form.client_secret === 'string' ? form.client_secret : '';
             if (!id) return respond(oauthError(c, 'invalid_client_id', 'client identifier invalid'));
-            if ((clientId !== undefined && id !== clientId) || (clientSecret !== undefined && secret !== clientSecret) || !secret) {
+            if (
+                (clientId !== undefined && id !== clientId) ||
+                (clientSecret !== undefined && secret !== clientSecret) ||
+                !secret
+            ) {
                 return respond(oauthError(c, 'invalid_client', 'invalid client credentials'));
             }
         } else if (grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
@@ -75,19 +90,29 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
                 return respond(oauthError(c, 'invalid_grant', 'invalid assertion'));
             }
             const { iss, sub, aud, exp } = claims;
-            if (typeof iss !== 'string' || typeof sub !== 'string' || typeof aud !== 'string' || typeof exp !== 'number') {
+            if (
+                typeof iss !== 'string' ||
+                typeof sub !== 'string' ||
+                typeof aud !== 'string' ||
+                typeof exp !== 'number'
+            ) {
                 return respond(oauthError(c, 'invalid_grant', 'invalid assertion'));
             }
             if (clientId !== undefined && iss !== clientId) {
                 return respond(oauthError(c, 'invalid_client_id', 'client identifier invalid'));
             }
             const audiences = ['https://login.salesforce.com', 'https://test.salesforce.com', instanceUrl()];
-            if (!audiences.includes(aud.replace(/\/$/, ''))) return respond(oauthError(c, 'invalid_grant', 'audience is invalid'));
-            if (exp * 1000 <= Date.now()) return respond(oauthError(c, 'invalid_grant', 'expired authorization code'));
+            if (!audiences.includes(aud.replace(/\/$/, '')))
+                return respond(oauthError(c, 'invalid_grant', 'audience is invalid'));
+            if (exp * 1000 <= Date.now())
+                return respond(oauthError(c, 'invalid_grant', 'expired authorization code'));
             if (jwtPublicKey) {
                 const verifier = createVerify('RSA-SHA256');
                 verifier.update(`${parts[0]}.${parts[1]}`);
-                if (header.alg !== 'RS256' || !verifier.verify(jwtPublicKey, Buffer.from(parts[2] ?? '', 'base64url'))) {
+                if (
+                    header.alg !== 'RS256' ||
+                    !verifier.verify(jwtPublicKey, Buffer.from(parts[2] ?? '', 'base64url'))
+                ) {
                     return respond(oauthError(c, 'invalid_grant', 'invalid assertion'));
                 }
             }
@@ -104,7 +129,9 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
                 id,
                 token_type: 'Bearer',
                 issued_at: issuedAt,
-                signature: createHmac('sha256', state.orgId).update(id + issuedAt).digest('base64'),
+                signature: createHmac('sha256', state.orgId)
+                    .update(id + issuedAt)
+                    .digest('base64'),
                 scope: 'api'
             })
         );
@@ -113,7 +140,10 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
     const versions = (c: Context): Response => {
         // The Versions resource needs no session and carries no Sforce-Limit-Info (reference rest/02).
         state.apiUsed += 1;
-        state.record({ method: c.req.method, path: new URL(c.req.url).pathname, kind: 'versions', status: 200 }, true);
+        state.record(
+            { method: c.req.method, path: new URL(c.req.url).pathname, kind: 'versions', status: 200 },
+            true
+        );
         return c.json(versionsList(state.settings.apiVersion));
     };
     app.get('/services/data', versions);
@@ -136,7 +166,13 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
             const body =
                 status === 503
                     ? [{ message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }]
-                    : [{ message: 'An unexpected error occurred. Please include this ErrorId if you contact support.', errorCode: 'UNKNOWN_EXCEPTION' }];
+                    : [
+                          {
+                              message:
+                                  'An unexpected error occurred. Please include this ErrorId if you contact support.',
+                              errorCode: 'UNKNOWN_EXCEPTION'
+                          }
+                      ];
             return json(c, { status, body });
         }
         const authorization = c.req.header('authorization') ?? '';
@@ -147,13 +183,27 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
         }
         if (state.limitReached()) {
             state.record({ ...logEntry, status: 403 }, false);
-            return json(c, { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] }, limitHeader());
+            return json(
+                c,
+                {
+                    status: 403,
+                    body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]
+                },
+                limitHeader()
+            );
         }
         state.apiUsed += 1;
         const version = servedVersion(match?.[1] ?? '', state.settings.apiVersion);
         if (!version) {
             state.record({ ...logEntry, status: 404 }, true);
-            return json(c, { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] }, limitHeader());
+            return json(
+                c,
+                {
+                    status: 404,
+                    body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]
+                },
+                limitHeader()
+            );
         }
         let body: unknown;
         if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
@@ -164,7 +214,11 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
                 } catch (error) {
                     state.record({ ...logEntry, status: 400 }, true);
                     const message = error instanceof Error ? error.message : 'Invalid JSON';
-                    return json(c, { status: 400, body: [{ message, errorCode: 'JSON_PARSER_ERROR' }] }, limitHeader());
+                    return json(
+                        c,
+                        { status: 400, body: [{ message, errorCode: 'JSON_PARSER_ERROR' }] },
+                        limitHeader()
+                    );
                 }
             }
         }
@@ -177,11 +231,25 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
         let subrequests: number | undefined;
         try {
             if (kind === 'composite' && method === 'POST') {
-                const result = await runCompositeSafely(api, call, { method, version, path, query: url.searchParams, body, headers });
+                const result = await runCompositeSafely(api, call, {
+                    method,
+                    version,
+                    path,
+                    query: url.searchParams,
+                    body,
+                    headers
+                });
                 reply = result.reply;
                 subrequests = result.subrequests;
             } else {
-                reply = await api.handle(call, { method, version, path, query: url.searchParams, body, headers });
+                reply = await api.handle(call, {
+                    method,
+                    version,
+                    path,
+                    query: url.searchParams,
+                    body,
+                    headers
+                });
             }
             const delay = state.settings.latencyMs + state.settings.perRecordLatencyMs * call.records;
             if (delay > 0) await sleep(delay);
@@ -196,7 +264,9 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
         return json(c, reply, limitHeader());
     });
 
-    app.notFound((c) => c.json([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], 404));
+    app.notFound((c) =>
+        c.json([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], 404)
+    );
     return app;
 }
 

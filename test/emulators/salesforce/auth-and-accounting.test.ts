@@ -1,12 +1,10 @@
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestOrg } from './test-helpers.ts';
-import { startTestOrg, V } from './test-helpers.ts';
+import { closeTestOrgs, startTestOrg, V } from './test-helpers.ts';
 
 let org: TestOrg;
-afterEach(async () => {
-    await org?.close();
-});
+afterEach(closeTestOrgs);
 
 const form = (values: Record<string, string>): RequestInit => ({
     method: 'POST',
@@ -26,14 +24,19 @@ describe('OAuth token endpoint', () => {
     // response shape of jsforce's TokenResponse (oauth/01), no expires_in, no refresh token.
     it('issues a usable token for client_credentials and counts it as a token request, not an API call', async () => {
         org = await startTestOrg();
-        const response = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: 'client_credentials', client_id: 'id', client_secret: 'secret' }));
+        const response = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: 'client_credentials', client_id: 'id', client_secret: 'secret' })
+        );
         const token = (await response.json()) as Record<string, string>;
         expect(response.status).toBe(200);
         expect(token).toMatchObject({ token_type: 'Bearer', instance_url: org.url, scope: 'api' });
         expect(token.id).toMatch(/\/id\/00D\w+\/005\w+$/);
         expect(token).not.toHaveProperty('refresh_token');
         expect(token).not.toHaveProperty('expires_in');
-        const limits = await fetch(`${org.url}${V}/limits`, { headers: { Authorization: `Bearer ${token.access_token}` } });
+        const limits = await fetch(`${org.url}${V}/limits`, {
+            headers: { Authorization: `Bearer ${token.access_token}` }
+        });
         expect(limits.status).toBe(200);
         expect(org.inspect.tokens()).toBe(2);
         const calls = org.inspect.calls();
@@ -44,10 +47,19 @@ describe('OAuth token endpoint', () => {
     // Catalog "OAuth token endpoint errors": bad client credentials answer 400 invalid_client.
     it('enforces configured client credentials', async () => {
         org = await startTestOrg({ clientId: 'X', clientSecret: 'Y' });
-        const bad = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: 'client_credentials', client_id: 'X', client_secret: 'nope' }));
+        const bad = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: 'client_credentials', client_id: 'X', client_secret: 'nope' })
+        );
         expect(bad.status).toBe(400);
-        expect(await bad.json()).toEqual({ error: 'invalid_client', error_description: 'invalid client credentials' });
-        const good = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: 'client_credentials', client_id: 'X', client_secret: 'Y' }));
+        expect(await bad.json()).toEqual({
+            error: 'invalid_client',
+            error_description: 'invalid client credentials'
+        });
+        const good = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: 'client_credentials', client_id: 'X', client_secret: 'Y' })
+        );
         expect(good.status).toBe(200);
     });
 
@@ -55,29 +67,71 @@ describe('OAuth token endpoint', () => {
     it('accepts a well-formed JWT bearer assertion and refuses expired or malformed ones', async () => {
         org = await startTestOrg();
         const exp = Math.floor(Date.now() / 1000) + 180;
-        const claims = { iss: 'consumer', sub: 'integration@example.com', aud: 'https://login.salesforce.com', exp };
+        const claims = {
+            iss: 'consumer',
+            sub: 'integration@example.com',
+            aud: 'https://login.salesforce.com',
+            exp
+        };
         const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-        const ok = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: jwt(claims) }));
+        const ok = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: grant, assertion: jwt(claims) })
+        );
         expect(ok.status).toBe(200);
-        const expired = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: jwt({ ...claims, exp: exp - 3600 }) }));
+        const expired = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: grant, assertion: jwt({ ...claims, exp: exp - 3600 }) })
+        );
         expect(expired.status).toBe(400);
         expect(((await expired.json()) as { error: string }).error).toBe('invalid_grant');
-        const missingSub = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: jwt({ ...claims, sub: undefined }) }));
+        const missingSub = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: grant, assertion: jwt({ ...claims, sub: undefined }) })
+        );
         expect(missingSub.status).toBe(400);
-        const badAudience = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: jwt({ ...claims, aud: 'https://evil.example' }) }));
-        expect(await badAudience.json()).toEqual({ error: 'invalid_grant', error_description: 'audience is invalid' });
-        const garbage = await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: 'not-a-jwt' }));
+        const badAudience = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: grant, assertion: jwt({ ...claims, aud: 'https://evil.example' }) })
+        );
+        expect(await badAudience.json()).toEqual({
+            error: 'invalid_grant',
+            error_description: 'audience is invalid'
+        });
+        const garbage = await fetch(
+            `${org.url}/services/oauth2/token`,
+            form({ grant_type: grant, assertion: 'not-a-jwt' })
+        );
         expect(garbage.status).toBe(400);
     });
 
     it('checks the RS256 signature when a public key is configured', async () => {
         const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        org = await startTestOrg({ jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-        const claims = { iss: 'c', sub: 'u', aud: 'https://login.salesforce.com', exp: Math.floor(Date.now() / 1000) + 60 };
-        const signed = jwt(claims, (input) => createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url'));
+        org = await startTestOrg({
+            jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString()
+        });
+        const claims = {
+            iss: 'c',
+            sub: 'u',
+            aud: 'https://login.salesforce.com',
+            exp: Math.floor(Date.now() / 1000) + 60
+        };
+        const signed = jwt(claims, (input) =>
+            createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')
+        );
         const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-        expect((await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: signed }))).status).toBe(200);
-        expect((await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: jwt(claims) }))).status).toBe(400);
+        expect(
+            (await fetch(`${org.url}/services/oauth2/token`, form({ grant_type: grant, assertion: signed })))
+                .status
+        ).toBe(200);
+        expect(
+            (
+                await fetch(
+                    `${org.url}/services/oauth2/token`,
+                    form({ grant_type: grant, assertion: jwt(claims) })
+                )
+            ).status
+        ).toBe(400);
     });
 });
 
@@ -87,7 +141,9 @@ describe('sessions, versions, limits', () => {
         org = await startTestOrg();
         const none = await fetch(`${org.url}${V}/limits`);
         expect(none.status).toBe(401);
-        expect(await none.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+        expect(await none.json()).toEqual([
+            { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }
+        ]);
         expect((await org.call('GET', `${V}/limits`)).status).toBe(200);
         org.inspect.setFaults({ expireTokens: true });
         expect((await org.call('GET', `${V}/limits`)).status).toBe(401);
@@ -97,9 +153,19 @@ describe('sessions, versions, limits', () => {
     // REST "Versions": no session needed, one entry per served version; any version up to the newest is served.
     it('lists versions up to the advertised one and serves any of them', async () => {
         org = await startTestOrg({ apiVersion: '64.0' });
-        const versions = (await (await fetch(`${org.url}/services/data/`)).json()) as { version: string; label: string }[];
-        expect(versions.at(-1)).toEqual({ label: "Summer '25", url: '/services/data/v64.0', version: '64.0' });
-        expect((await org.call('GET', '/services/data/v52.0/')).body).toHaveProperty('query', '/services/data/v52.0/query');
+        const versions = (await (await fetch(`${org.url}/services/data/`)).json()) as {
+            version: string;
+            label: string;
+        }[];
+        expect(versions.at(-1)).toEqual({
+            label: "Summer '25",
+            url: '/services/data/v64.0',
+            version: '64.0'
+        });
+        expect((await org.call('GET', '/services/data/v52.0/')).body).toHaveProperty(
+            'query',
+            '/services/data/v52.0/query'
+        );
         expect((await org.call('GET', '/services/data/v65.0/limits')).status).toBe(404);
     });
 
@@ -126,7 +192,9 @@ describe('sessions, versions, limits', () => {
         expect((await org.call('GET', `${V}/limits`)).status).toBe(200);
         const refused = await org.call('GET', `${V}/limits`);
         expect(refused.status).toBe(403);
-        expect(refused.body).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+        expect(refused.body).toEqual([
+            { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }
+        ]);
     });
 
     it('exhausts the limit on demand', async () => {
@@ -142,7 +210,9 @@ describe('sessions, versions, limits', () => {
         const response = await org.query(`SELECT Id FROM Lead WHERE Email IN (${emails})`);
         expect(response.status).toBe(414);
         expect(org.inspect.calls().total).toBe(0);
-        const shorter = await org.query(`SELECT Id FROM Lead WHERE Email IN (${emails.split(',').slice(0, 100).join(',')})`);
+        const shorter = await org.query(
+            `SELECT Id FROM Lead WHERE Email IN (${emails.split(',').slice(0, 100).join(',')})`
+        );
         expect(shorter.status).toBe(200);
     });
 
@@ -163,17 +233,39 @@ describe('API call accounting', () => {
         org = await startTestOrg();
         await org.composite({
             compositeRequest: [
-                { method: 'POST', url: `${V}/sobjects/Campaign`, referenceId: 'campaign', body: { Name: 'A' } },
-                { method: 'GET', url: `${V}/query?q=SELECT Id FROM CampaignMemberStatus WHERE CampaignId = '@{campaign.id}'`, referenceId: 'statuses' },
-                { method: 'POST', url: `${V}/composite/sobjects`, referenceId: 'leads', body: { records: [{ attributes: { type: 'Lead' }, LastName: 'A', Company: 'B' }] } }
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Campaign`,
+                    referenceId: 'campaign',
+                    body: { Name: 'A' }
+                },
+                {
+                    method: 'GET',
+                    url: `${V}/query?q=SELECT Id FROM CampaignMemberStatus WHERE CampaignId = '@{campaign.id}'`,
+                    referenceId: 'statuses'
+                },
+                {
+                    method: 'POST',
+                    url: `${V}/composite/sobjects`,
+                    referenceId: 'leads',
+                    body: { records: [{ attributes: { type: 'Lead' }, LastName: 'A', Company: 'B' }] }
+                }
             ]
         });
-        await org.call('POST', `${V}/composite/sobjects`, { records: [{ attributes: { type: 'Lead' }, LastName: 'C', Company: 'D' }] });
+        await org.call('POST', `${V}/composite/sobjects`, {
+            records: [{ attributes: { type: 'Lead' }, LastName: 'C', Company: 'D' }]
+        });
         await org.query('SELECT Id FROM Lead');
         await org.call('GET', `${V}/sobjects/Lead/describe`);
         const calls = org.inspect.calls();
         expect(calls.total).toBe(4);
-        expect(calls.byKind).toMatchObject({ composite: 1, collections: 1, query: 1, describe: 1, sobject: 0 });
+        expect(calls.byKind).toMatchObject({
+            composite: 1,
+            collections: 1,
+            query: 1,
+            describe: 1,
+            sobject: 0
+        });
         expect(calls.log[0]).toMatchObject({ kind: 'composite', subrequests: 3, status: 200 });
         expect(org.inspect.records('Lead')).toHaveLength(2);
         org.inspect.resetCalls();

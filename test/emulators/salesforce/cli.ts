@@ -40,7 +40,9 @@ const emulator = await startSalesforceEmulator({
     ...(values['client-secret'] ? { clientSecret: values['client-secret'] } : {})
 });
 
-process.stdout.write(`${JSON.stringify({ instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken })}\n`);
+process.stdout.write(
+    `${JSON.stringify({ instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken })}\n`
+);
 
 let stopping = false;
 const stop = (): void => {

@@ -1,14 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestOrg } from './test-helpers.ts';
-import { seedCampaign, seedLead, startTestOrg, V } from './test-helpers.ts';
+import { closeTestOrgs, seedCampaign, seedLead, startTestOrg, V } from './test-helpers.ts';
 
 let org: TestOrg;
 beforeEach(async () => {
     org = await startTestOrg({ duplicateRules: [{ sobject: 'Lead', fields: ['Email'], action: 'alert' }] });
 });
-afterEach(async () => {
-    await org.close();
-});
+afterEach(closeTestOrgs);
 
 const leadRecord = (email: string, extra: Record<string, unknown> = {}) => ({
     attributes: { type: 'Lead' },
@@ -24,27 +22,55 @@ describe('/composite', () => {
         const answer = await org.composite({
             allOrNone: false,
             compositeRequest: [
-                { method: 'PATCH', url: `${V}/sobjects/Campaign/Livestorm_Session_Id__c/ses_1`, referenceId: 'campaign', body: { Name: 'Demo' } },
+                {
+                    method: 'PATCH',
+                    url: `${V}/sobjects/Campaign/Livestorm_Session_Id__c/ses_1`,
+                    referenceId: 'campaign',
+                    body: { Name: 'Demo' }
+                },
                 {
                     method: 'GET',
                     url: `${V}/query?q=SELECT+Id,Label,SortOrder+FROM+CampaignMemberStatus+WHERE+CampaignId='@{campaign.id}'+ORDER+BY+SortOrder`,
                     referenceId: 'statuses'
                 },
-                { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'lead', body: { LastName: 'Lovelace', Company: 'AE' } },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Lead`,
+                    referenceId: 'lead',
+                    body: { LastName: 'Lovelace', Company: 'AE' }
+                },
                 {
                     method: 'POST',
                     url: `${V}/sobjects/CampaignMember`,
                     referenceId: 'member',
-                    body: { CampaignId: '@{campaign.id}', LeadId: '@{lead.id}', Status: '@{statuses.records[1].Label}' }
+                    body: {
+                        CampaignId: '@{campaign.id}',
+                        LeadId: '@{lead.id}',
+                        Status: '@{statuses.records[1].Label}'
+                    }
                 },
-                { method: 'GET', url: `${V}/sobjects/CampaignMember/@{member.id}?fields=Status`, referenceId: 'readBack' }
+                {
+                    method: 'GET',
+                    url: `${V}/sobjects/CampaignMember/@{member.id}?fields=Status`,
+                    referenceId: 'readBack'
+                }
             ]
         });
         expect(answer.status).toBe(200);
         const [campaign, statuses, lead, member, readBack] = answer.body.compositeResponse;
-        expect(campaign).toMatchObject({ httpStatusCode: 201, referenceId: 'campaign', body: { created: true } });
-        expect(statuses.body.records.map((record: { Label: string }) => record.Label)).toEqual(['Sent', 'Responded']);
-        expect(lead).toMatchObject({ httpStatusCode: 201, httpHeaders: { Location: `${V}/sobjects/Lead/${lead.body.id}` } });
+        expect(campaign).toMatchObject({
+            httpStatusCode: 201,
+            referenceId: 'campaign',
+            body: { created: true }
+        });
+        expect(statuses.body.records.map((record: { Label: string }) => record.Label)).toEqual([
+            'Sent',
+            'Responded'
+        ]);
+        expect(lead).toMatchObject({
+            httpStatusCode: 201,
+            httpHeaders: { Location: `${V}/sobjects/Lead/${lead.body.id}` }
+        });
         expect(member.httpStatusCode).toBe(201);
         expect(readBack.body.Status).toBe('Responded');
     });
@@ -58,7 +84,10 @@ describe('/composite', () => {
                     method: 'POST',
                     url: `${V}/composite/sobjects`,
                     referenceId: 'newLeads',
-                    body: { allOrNone: false, records: [leadRecord('ada@example.com'), leadRecord('bob@example.org')] }
+                    body: {
+                        allOrNone: false,
+                        records: [leadRecord('ada@example.com'), leadRecord('bob@example.org')]
+                    }
                 },
                 {
                     method: 'POST',
@@ -66,8 +95,16 @@ describe('/composite', () => {
                     referenceId: 'newMembers',
                     body: {
                         records: [
-                            { attributes: { type: 'CampaignMember' }, CampaignId: campaignId, LeadId: '@{newLeads[0].id}' },
-                            { attributes: { type: 'CampaignMember' }, CampaignId: campaignId, LeadId: '@{newLeads[1].id}' }
+                            {
+                                attributes: { type: 'CampaignMember' },
+                                CampaignId: campaignId,
+                                LeadId: '@{newLeads[0].id}'
+                            },
+                            {
+                                attributes: { type: 'CampaignMember' },
+                                CampaignId: campaignId,
+                                LeadId: '@{newLeads[1].id}'
+                            }
                         ]
                     }
                 }
@@ -87,16 +124,43 @@ describe('/composite', () => {
     it('fails a subrequest whose reference has no value, and only that one', async () => {
         const answer = await org.composite({
             compositeRequest: [
-                { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'badLead', body: { LastName: 'X' } },
-                { method: 'POST', url: `${V}/sobjects/Contact`, referenceId: 'refContact', body: { LastName: 'Wong' } },
-                { method: 'GET', url: `${V}/sobjects/Contact/@{refContact.id}?fields=FirstName`, referenceId: 'read' },
-                { method: 'PATCH', url: `${V}/sobjects/Lead/@{badLead.id}`, referenceId: 'dependsOnFailure', body: { Title: 'x' } },
-                { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'nullValue', body: { LastName: 'Y', Company: 'Z', FirstName: '@{read.FirstName}' } },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Lead`,
+                    referenceId: 'badLead',
+                    body: { LastName: 'X' }
+                },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Contact`,
+                    referenceId: 'refContact',
+                    body: { LastName: 'Wong' }
+                },
+                {
+                    method: 'GET',
+                    url: `${V}/sobjects/Contact/@{refContact.id}?fields=FirstName`,
+                    referenceId: 'read'
+                },
+                {
+                    method: 'PATCH',
+                    url: `${V}/sobjects/Lead/@{badLead.id}`,
+                    referenceId: 'dependsOnFailure',
+                    body: { Title: 'x' }
+                },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Lead`,
+                    referenceId: 'nullValue',
+                    body: { LastName: 'Y', Company: 'Z', FirstName: '@{read.FirstName}' }
+                },
                 { method: 'GET', url: `${V}/sobjects/Contact/@{refContact.Id}`, referenceId: 'wrongCase' }
             ]
         });
         const [badLead, contact, read, dependent, nullValue, wrongCase] = answer.body.compositeResponse;
-        expect(badLead).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'REQUIRED_FIELD_MISSING' }] });
+        expect(badLead).toMatchObject({
+            httpStatusCode: 400,
+            body: [{ errorCode: 'REQUIRED_FIELD_MISSING' }]
+        });
         expect(contact.httpStatusCode).toBe(201);
         expect(read.httpStatusCode).toBe(200);
         expect(dependent).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'PROCESSING_HALTED' }] });
@@ -112,17 +176,44 @@ describe('/composite', () => {
         const answer = await org.composite({
             allOrNone: true,
             compositeRequest: [
-                { method: 'POST', url: `${V}/sobjects/Campaign`, referenceId: 'campaign', body: { Name: 'Demo' } },
-                { method: 'POST', url: `${V}/sobjects/Contact`, referenceId: 'badContact', body: { LastName: 'X', Email: 'Not a real email address' } },
-                { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'lead', body: { LastName: 'Y', Company: 'Z' } }
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Campaign`,
+                    referenceId: 'campaign',
+                    body: { Name: 'Demo' }
+                },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Contact`,
+                    referenceId: 'badContact',
+                    body: { LastName: 'X', Email: 'Not a real email address' }
+                },
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Lead`,
+                    referenceId: 'lead',
+                    body: { LastName: 'Y', Company: 'Z' }
+                }
             ]
         });
         expect(answer.status).toBe(200);
-        const halted = [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }];
+        const halted = [
+            {
+                errorCode: 'PROCESSING_HALTED',
+                message:
+                    'The transaction was rolled back since another operation in the same transaction failed.'
+            }
+        ];
         expect(answer.body.compositeResponse).toEqual([
             { body: halted, httpHeaders: {}, httpStatusCode: 400, referenceId: 'campaign' },
             {
-                body: [{ message: 'Email: invalid email address: Not a real email address', errorCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] }],
+                body: [
+                    {
+                        message: 'Email: invalid email address: Not a real email address',
+                        errorCode: 'INVALID_EMAIL_ADDRESS',
+                        fields: ['Email']
+                    }
+                ],
                 httpHeaders: {},
                 httpStatusCode: 400,
                 referenceId: 'badContact'
@@ -143,14 +234,25 @@ describe('/composite', () => {
                     method: 'POST',
                     url: `${V}/composite/sobjects`,
                     referenceId: 'collection1',
-                    body: { allOrNone: false, records: [leadRecord('new@example.com'), leadRecord('taken@example.com')] }
+                    body: {
+                        allOrNone: false,
+                        records: [leadRecord('new@example.com'), leadRecord('taken@example.com')]
+                    }
                 },
-                { method: 'POST', url: `${V}/sobjects/Contact`, referenceId: 'newContact', body: { LastName: 'Smith' } }
+                {
+                    method: 'POST',
+                    url: `${V}/sobjects/Contact`,
+                    referenceId: 'newContact',
+                    body: { LastName: 'Smith' }
+                }
             ]
         });
         const [collection, contact] = answer.body.compositeResponse;
         expect(collection.httpStatusCode).toBe(200);
-        expect(collection.body[1]).toEqual({ success: false, errors: [{ statusCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?', fields: [] }] });
+        expect(collection.body[1]).toEqual({
+            success: false,
+            errors: [{ statusCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?', fields: [] }]
+        });
         expect(contact.body[0].errorCode).toBe('PROCESSING_HALTED');
         expect(org.inspect.records('Lead')).toHaveLength(1);
         expect(org.inspect.records('Contact')).toHaveLength(0);
@@ -166,8 +268,20 @@ describe('/composite', () => {
             {
                 compositeRequest: [
                     { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'plain', body },
-                    { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'allowed', body, httpHeaders: { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' } },
-                    { method: 'POST', url: `${V}/sobjects/Lead`, referenceId: 'badHeader', body, httpHeaders: { 'Content-Type': 'text/plain' } }
+                    {
+                        method: 'POST',
+                        url: `${V}/sobjects/Lead`,
+                        referenceId: 'allowed',
+                        body,
+                        httpHeaders: { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' }
+                    },
+                    {
+                        method: 'POST',
+                        url: `${V}/sobjects/Lead`,
+                        referenceId: 'badHeader',
+                        body,
+                        httpHeaders: { 'Content-Type': 'text/plain' }
+                    }
                 ]
             },
             { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' }
@@ -181,17 +295,37 @@ describe('/composite', () => {
     // "You can have up to 25 subrequests in a single call. Up to 5 of these subrequests can be sObject
     // Collections or query operations" — otherwise the whole request is refused with 400.
     it('allows 25 subrequests of which 5 queries or collections, and refuses more', async () => {
-        const describeCall = (index: number) => ({ method: 'GET', url: `${V}/sobjects/Lead/describe`, referenceId: `d${index}` });
-        const query = (index: number) => ({ method: 'GET', url: `${V}/query?q=SELECT+Id+FROM+Lead`, referenceId: `q${index}` });
-        const collection = (index: number) => ({ method: 'POST', url: `${V}/composite/sobjects`, referenceId: `c${index}`, body: { records: [] } });
+        const describeCall = (index: number) => ({
+            method: 'GET',
+            url: `${V}/sobjects/Lead/describe`,
+            referenceId: `d${index}`
+        });
+        const query = (index: number) => ({
+            method: 'GET',
+            url: `${V}/query?q=SELECT+Id+FROM+Lead`,
+            referenceId: `q${index}`
+        });
+        const collection = (index: number) => ({
+            method: 'POST',
+            url: `${V}/composite/sobjects`,
+            referenceId: `c${index}`,
+            body: { records: [] }
+        });
         const twentyFive = Array.from({ length: 25 }, (_, index) => describeCall(index));
-        expect((await org.composite({ compositeRequest: twentyFive })).body.compositeResponse).toHaveLength(25);
+        expect((await org.composite({ compositeRequest: twentyFive })).body.compositeResponse).toHaveLength(
+            25
+        );
         const twentySix = await org.composite({ compositeRequest: [...twentyFive, describeCall(25)] });
         expect(twentySix.status).toBe(400);
         expect(twentySix.body[0].errorCode).toBeTypeOf('string');
         const five = [query(0), query(1), query(2), collection(3), collection(4)];
         expect((await org.composite({ compositeRequest: five })).status).toBe(200);
-        const six = await org.composite({ compositeRequest: [...five, { method: 'GET', url: `${V}/queryAll?q=SELECT+Id+FROM+Lead`, referenceId: 'q5' }] });
+        const six = await org.composite({
+            compositeRequest: [
+                ...five,
+                { method: 'GET', url: `${V}/queryAll?q=SELECT+Id+FROM+Lead`, referenceId: 'q5' }
+            ]
+        });
         expect(six.status).toBe(400);
         expect(org.inspect.records('Lead')).toHaveLength(0);
         expect(org.inspect.calls().byKind.composite).toBe(4);
@@ -204,11 +338,19 @@ describe('/composite/sobjects', () => {
         seedLead(org, { Email: 'taken@example.com' });
         const answer = await org.call('POST', `${V}/composite/sobjects`, {
             allOrNone: false,
-            records: [leadRecord('taken@example.com'), { attributes: { type: 'Contact' }, LastName: 'Johnson', FirstName: 'Erica' }]
+            records: [
+                leadRecord('taken@example.com'),
+                { attributes: { type: 'Contact' }, LastName: 'Johnson', FirstName: 'Erica' }
+            ]
         });
         expect(answer.status).toBe(200);
         expect(answer.body).toEqual([
-            { success: false, errors: [{ statusCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?', fields: [] }] },
+            {
+                success: false,
+                errors: [
+                    { statusCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?', fields: [] }
+                ]
+            },
             { id: expect.stringMatching(/^003/), success: true, errors: [] }
         ]);
     });
@@ -225,7 +367,8 @@ describe('/composite/sobjects', () => {
             errors: [
                 {
                     statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-                    message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                    message:
+                        'Record rolled back because not all records were valid and the request was using AllOrNone header',
                     fields: []
                 }
             ]
@@ -246,7 +389,13 @@ describe('/composite/sobjects', () => {
         expect(answer.body[0]).toEqual({ id: leadId, success: true, errors: [] });
         expect(answer.body[1]).toEqual({
             success: false,
-            errors: [{ statusCode: 'MALFORMED_ID', message: `Contact ID: id value of incorrect type: ${leadId}`, fields: ['Id'] }]
+            errors: [
+                {
+                    statusCode: 'MALFORMED_ID',
+                    message: `Contact ID: id value of incorrect type: ${leadId}`,
+                    fields: ['Id']
+                }
+            ]
         });
         expect(answer.body[2].errors[0].statusCode).toBe('MISSING_ARGUMENT');
         expect(org.inspect.records('Lead')[0]).toMatchObject({ Title: 'Engineer' });
@@ -255,9 +404,15 @@ describe('/composite/sobjects', () => {
     // collections/09: delete ?ids=…&allOrNone=false, per-record results.
     it('deletes by ids with per-record results', async () => {
         const leadId = seedLead(org);
-        const answer = await org.call('DELETE', `${V}/composite/sobjects?ids=${leadId},001RM000003oLrB000&allOrNone=false`);
+        const answer = await org.call(
+            'DELETE',
+            `${V}/composite/sobjects?ids=${leadId},001RM000003oLrB000&allOrNone=false`
+        );
         expect(answer.body[0]).toEqual({ id: leadId, success: true, errors: [] });
-        expect(answer.body[1]).toEqual({ success: false, errors: [{ statusCode: 'MALFORMED_ID', message: 'malformed id 001RM000003oLrB000', fields: [] }] });
+        expect(answer.body[1]).toEqual({
+            success: false,
+            errors: [{ statusCode: 'MALFORMED_ID', message: 'malformed id 001RM000003oLrB000', fields: [] }]
+        });
     });
 
     // collections/07-08: upsert on an external id with `created` per record (API 46.0+).
@@ -274,7 +429,12 @@ describe('/composite/sobjects', () => {
         expect(answer.body[0]).toEqual({ id: expect.any(String), success: true, errors: [], created: true });
         expect(answer.body[1]).toEqual({ id: expect.any(String), success: true, errors: [], created: false });
         expect(answer.body[2].errors[0].statusCode).toBe('MISSING_ARGUMENT');
-        expect(org.inspect.records('Campaign').map((campaign) => campaign.Name).sort()).toEqual(['One', 'Two']);
+        expect(
+            org.inspect
+                .records('Campaign')
+                .map((campaign) => campaign.Name)
+                .sort()
+        ).toEqual(['One', 'Two']);
         const notExternal = await org.call('PATCH', `${V}/composite/sobjects/Campaign/Name`, { records: [] });
         expect(notExternal.status).toBe(400);
     });
@@ -285,13 +445,17 @@ describe('/composite/sobjects', () => {
         const answer = await org.call('POST', `${V}/composite/sobjects`, { records });
         expect(answer.status).toBe(400);
         expect(answer.body[0].errorCode).toBe('EXCEEDED_ID_LIMIT');
-        expect((await org.call('POST', `${V}/composite/sobjects`, { records: records.slice(0, 200) })).body).toHaveLength(200);
+        expect(
+            (await org.call('POST', `${V}/composite/sobjects`, { records: records.slice(0, 200) })).body
+        ).toHaveLength(200);
         expect(org.inspect.records('Lead')).toHaveLength(200);
     });
 
     // A field the org lacks fails the whole collection (deserialization), not one record.
     it('refuses the whole request for an unknown field', async () => {
-        const answer = await org.call('POST', `${V}/composite/sobjects`, { records: [leadRecord('a@b.co'), leadRecord('c@d.co', { Nope__c: 1 })] });
+        const answer = await org.call('POST', `${V}/composite/sobjects`, {
+            records: [leadRecord('a@b.co'), leadRecord('c@d.co', { Nope__c: 1 })]
+        });
         expect(answer.status).toBe(400);
         expect(answer.body[0].errorCode).toBe('INVALID_FIELD');
         expect(org.inspect.records('Lead')).toHaveLength(0);

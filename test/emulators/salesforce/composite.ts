@@ -56,7 +56,8 @@ function lookupReference(expression: string, results: Map<string, SubResult>): u
         }
     }
     // A reference to a null or missing value fails the subrequest (example composite/07, API 51.0+).
-    if (value === null || value === undefined || typeof value === 'object') throw invalidReference(expression, referenceId);
+    if (value === null || value === undefined || typeof value === 'object')
+        throw invalidReference(expression, referenceId);
     return value;
 }
 
@@ -66,26 +67,43 @@ function substitute(value: unknown, results: Map<string, SubResult>): unknown {
     if (typeof value === 'string') {
         const whole = /^@\{([^}]*)\}$/.exec(value);
         if (whole) return lookupReference(whole[1] ?? '', results);
-        return value.replace(REFERENCE, (_, expression: string) => String(lookupReference(expression, results)));
+        return value.replace(REFERENCE, (_, expression: string) =>
+            String(lookupReference(expression, results))
+        );
     }
     if (Array.isArray(value)) return value.map((item) => substitute(item, results));
     if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, results)]));
+        return Object.fromEntries(
+            Object.entries(value).map(([key, item]) => [key, substitute(item, results)])
+        );
     }
     return value;
 }
 
 function parseSubrequests(body: unknown): { allOrNone: boolean; subrequests: Subrequest[] } {
     const request = body as { allOrNone?: unknown; compositeRequest?: unknown } | null;
-    if (!request || typeof request !== 'object' || !Array.isArray(request.compositeRequest) || request.compositeRequest.length === 0) {
-        throw new RequestError(400, 'JSON_PARSER_ERROR', 'compositeRequest must be a non-empty array of subrequests');
+    if (
+        !request ||
+        typeof request !== 'object' ||
+        !Array.isArray(request.compositeRequest) ||
+        request.compositeRequest.length === 0
+    ) {
+        throw new RequestError(
+            400,
+            'JSON_PARSER_ERROR',
+            'compositeRequest must be a non-empty array of subrequests'
+        );
     }
     const subrequests = request.compositeRequest as Subrequest[];
     // "You can have up to 25 subrequests in a single call. Up to 5 of these subrequests can be sObject
     // Collections or query operations, including Query and QueryAll requests." (REST "Composite").
     // The wording of the refusal is not in the reference.
     if (subrequests.length > MAX_SUBREQUESTS) {
-        throw new RequestError(400, 'LIMIT_EXCEEDED', `A composite request can have up to ${MAX_SUBREQUESTS} subrequests`);
+        throw new RequestError(
+            400,
+            'LIMIT_EXCEEDED',
+            `A composite request can have up to ${MAX_SUBREQUESTS} subrequests`
+        );
     }
     const referenceIds = new Set<string>();
     let heavy = 0;
@@ -94,10 +112,18 @@ function parseSubrequests(body: unknown): { allOrNone: boolean; subrequests: Sub
             throw new RequestError(400, 'JSON_PARSER_ERROR', 'Each subrequest needs a method and a url');
         }
         if (typeof subrequest.referenceId !== 'string' || !REFERENCE_ID.test(subrequest.referenceId)) {
-            throw new RequestError(400, 'INVALID_INPUT', `Invalid referenceId: ${String(subrequest.referenceId)}`);
+            throw new RequestError(
+                400,
+                'INVALID_INPUT',
+                `Invalid referenceId: ${String(subrequest.referenceId)}`
+            );
         }
         if (referenceIds.has(subrequest.referenceId)) {
-            throw new RequestError(400, 'INVALID_INPUT', `Duplicate referenceId provided in the request: ${subrequest.referenceId}`);
+            throw new RequestError(
+                400,
+                'INVALID_INPUT',
+                `Duplicate referenceId provided in the request: ${subrequest.referenceId}`
+            );
         }
         referenceIds.add(subrequest.referenceId);
         const path = /^\/services\/data\/v[^/]+(\/[^?]*)?/.exec(subrequest.url)?.[1] ?? '';
@@ -117,7 +143,11 @@ function parseSubrequests(body: unknown): { allOrNone: boolean; subrequests: Sub
 // Headers a subrequest may not set: they are inherited from the composite request (reference rest/02).
 const INHERITED_HEADERS = ['accept', 'authorization', 'content-type'];
 
-export async function runComposite(api: Api, call: CallContext, outer: ApiRequest): Promise<{ reply: Reply; subrequests: number }> {
+export async function runComposite(
+    api: Api,
+    call: CallContext,
+    outer: ApiRequest
+): Promise<{ reply: Reply; subrequests: number }> {
     const { allOrNone, subrequests } = parseSubrequests(outer.body);
     const results = new Map<string, SubResult>();
     const responses: SubResult[] = [];
@@ -133,7 +163,8 @@ export async function runComposite(api: Api, call: CallContext, outer: ApiReques
         responses.push(result);
         const failed =
             result.httpStatusCode >= 400 ||
-            (Array.isArray(result.body) && result.body.some((item) => (item as { success?: unknown })?.success === false));
+            (Array.isArray(result.body) &&
+                result.body.some((item) => (item as { success?: unknown })?.success === false));
         if (failed && allOrNone) {
             // allOrNone: the whole request is rolled back; the failing subrequest keeps its error and every
             // other one reports PROCESSING_HALTED (examples composite/04 and 06).
@@ -147,10 +178,18 @@ export async function runComposite(api: Api, call: CallContext, outer: ApiReques
             }
         }
     }
-    return { reply: { status: 200, body: { compositeResponse: responses } }, subrequests: subrequests.length };
+    return {
+        reply: { status: 200, body: { compositeResponse: responses } },
+        subrequests: subrequests.length
+    };
 }
 
-async function runSubrequest(api: Api, call: CallContext, subrequest: Subrequest, results: Map<string, SubResult>): Promise<SubResult> {
+async function runSubrequest(
+    api: Api,
+    call: CallContext,
+    subrequest: Subrequest,
+    results: Map<string, SubResult>
+): Promise<SubResult> {
     const { referenceId } = subrequest;
     const failure = (status: number, errorCode: string, message: string): SubResult => ({
         body: [{ errorCode, message }],

@@ -169,7 +169,13 @@ export class Database {
     private blankRow(object: ObjectDef, id: string, now: string): Row {
         const row: Row = {};
         for (const def of object.fields) row[def.name] = def.defaultedOnCreate ? def.defaultValue : null;
-        Object.assign(row, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now });
+        Object.assign(row, {
+            Id: id,
+            IsDeleted: false,
+            CreatedDate: now,
+            LastModifiedDate: now,
+            SystemModstamp: now
+        });
         return row;
     }
 
@@ -187,7 +193,11 @@ export class Database {
             if (ignore.some((name) => name.toLowerCase() === key.toLowerCase())) continue;
             const def = object.fieldsByLowerName.get(key.toLowerCase());
             if (!def) {
-                throw new RequestError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`);
+                throw new RequestError(
+                    400,
+                    'INVALID_FIELD',
+                    `No such column '${key}' on sobject of type ${object.name}`
+                );
             }
             if (typeof raw === 'object' && raw !== null) {
                 throw new RequestError(
@@ -201,7 +211,11 @@ export class Database {
         return values;
     }
 
-    private checkAccess(object: ObjectDef, input: Map<string, unknown>, mode: 'create' | 'update'): RecordError[] {
+    private checkAccess(
+        object: ObjectDef,
+        input: Map<string, unknown>,
+        mode: 'create' | 'update'
+    ): RecordError[] {
         const denied = [...input.keys()].filter((name) => {
             const def = object.fieldsByLowerName.get(name.toLowerCase());
             return !def || (mode === 'create' ? !def.createable : !def.updateable);
@@ -217,7 +231,9 @@ export class Database {
     }
 
     private checkReference(def: FieldDef, value: string): { id?: string; error?: RecordError } {
-        const malformed = recordError('MALFORMED_ID', `${def.label}: id value of incorrect type: ${value}`, [def.name]);
+        const malformed = recordError('MALFORMED_ID', `${def.label}: id value of incorrect type: ${value}`, [
+            def.name
+        ]);
         const id = canonicalId(value);
         if (!id) return { error: malformed };
         const target = this.schema.byKeyPrefix.get(id.slice(0, 3));
@@ -259,7 +275,13 @@ export class Database {
             .filter((def) => row[def.name] === null || row[def.name] === undefined)
             .map((def) => def.name);
         if (missing.length === 0) return [];
-        return [recordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)];
+        return [
+            recordError(
+                'REQUIRED_FIELD_MISSING',
+                `Required fields are missing: [${missing.join(', ')}]`,
+                missing
+            )
+        ];
     }
 
     private checkRules(object: ObjectDef, row: Row, allowSave: boolean): RecordError[] {
@@ -267,13 +289,17 @@ export class Database {
         for (const rule of this.validationRules) {
             if (rule.sobject.toLowerCase() !== object.name.toLowerCase()) continue;
             if (rule.when(this.materialize(object, row))) {
-                errors.push(recordError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.fields ?? []));
+                errors.push(
+                    recordError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.fields ?? [])
+                );
             }
         }
         if (errors.length > 0) return errors;
         for (const rule of this.duplicateRules) {
             if (rule.sobject.toLowerCase() !== object.name.toLowerCase()) continue;
-            const fields = rule.fields.map((name) => object.fieldsByLowerName.get(name.toLowerCase())?.name ?? name);
+            const fields = rule.fields.map(
+                (name) => object.fieldsByLowerName.get(name.toLowerCase())?.name ?? name
+            );
             if (fields.some((name) => row[name] === null || row[name] === undefined)) continue;
             const match = this.rows(object.name).find(
                 (other) => other.Id !== row.Id && fields.every((name) => sameText(other[name], row[name]))
@@ -311,7 +337,8 @@ export class Database {
         for (const def of object.fields) {
             if (!def.unique || row[def.name] === null || row[def.name] === undefined) continue;
             const other = this.rows(object.name).find(
-                (candidate) => candidate.Id !== row.Id && sameText(candidate[def.name], row[def.name], def.caseSensitive)
+                (candidate) =>
+                    candidate.Id !== row.Id && sameText(candidate[def.name], row[def.name], def.caseSensitive)
             );
             if (other) {
                 return [
@@ -386,7 +413,13 @@ export class Database {
     private memberRules(row: Row, input: Map<string, unknown>, creating: boolean): RecordError[] {
         if (creating) {
             if (!row.LeadId && !row.ContactId) {
-                return [recordError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LeadId, ContactId]', ['LeadId', 'ContactId'])];
+                return [
+                    recordError(
+                        'REQUIRED_FIELD_MISSING',
+                        'Required fields are missing: [LeadId, ContactId]',
+                        ['LeadId', 'ContactId']
+                    )
+                ];
             }
             if (row.LeadId) {
                 const lead = this.get('Lead', String(row.LeadId));
@@ -397,12 +430,17 @@ export class Database {
             const existing = this.rows('CampaignMember').find(
                 (member) =>
                     member.CampaignId === row.CampaignId &&
-                    ((row.LeadId && member.LeadId === row.LeadId) || (row.ContactId && member.ContactId === row.ContactId))
+                    ((row.LeadId && member.LeadId === row.LeadId) ||
+                        (row.ContactId && member.ContactId === row.ContactId))
             );
             if (existing) return [recordError('DUPLICATE_VALUE', 'Already a campaign member.')];
         }
         if (creating || input.has('Status')) {
-            const error = this.resolveMemberStatus(row, input.get('Status'), !creating && input.has('Status'));
+            const error = this.resolveMemberStatus(
+                row,
+                input.get('Status'),
+                !creating && input.has('Status')
+            );
             if (error) return [error];
         }
         return [];
@@ -452,7 +490,8 @@ export class Database {
         for (const member of this.rows('CampaignMember')) {
             if (member.CampaignId !== row.CampaignId || !sameText(member.Status, previous.Label)) continue;
             const updated: Row = { ...member, Status: row.Label, HasResponded: row.HasResponded };
-            if (row.HasResponded && !member.FirstRespondedDate) updated.FirstRespondedDate = formatDate(new Date());
+            if (row.HasResponded && !member.FirstRespondedDate)
+                updated.FirstRespondedDate = formatDate(new Date());
             tx.write(members, String(member.Id), { ...updated, LastModifiedDate: now, SystemModstamp: now });
         }
     }
@@ -461,18 +500,23 @@ export class Database {
         const object = this.object(sobject);
         if (object.readOnly) {
             return fail(
-                recordError('INVALID_TYPE_FOR_OPERATION', `entity type ${object.name} does not support insert`)
+                recordError(
+                    'INVALID_TYPE_FOR_OPERATION',
+                    `entity type ${object.name} does not support insert`
+                )
             );
         }
         if (!options.trusted) {
-            if (input.has('Id')) return fail(recordError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']));
+            if (input.has('Id'))
+                return fail(recordError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']));
             const denied = this.checkAccess(object, input, 'create');
             if (denied.length > 0) return fail(...denied);
         }
         const now = formatDateTime(new Date());
         const id = this.ids.next(object.keyPrefix);
         const row = this.blankRow(object, id, now);
-        if (row.OwnerId === null && object.fieldsByLowerName.has('ownerid')) row.OwnerId = this.integrationUserId;
+        if (row.OwnerId === null && object.fieldsByLowerName.has('ownerid'))
+            row.OwnerId = this.integrationUserId;
         if (object.name === 'CampaignMember' && input.get('LeadId') && input.get('ContactId')) {
             // "Any attempt to create a single record with both results in a successful insert but only the
             // ContactId is inserted" (CampaignMember object reference, v220).
@@ -513,7 +557,11 @@ export class Database {
         ];
         for (const values of defaults) {
             const id = this.ids.next(object.keyPrefix);
-            tx.write(this.table(object.name), id, { ...this.blankRow(object, id, now), CampaignId: campaignId, ...values });
+            tx.write(this.table(object.name), id, {
+                ...this.blankRow(object, id, now),
+                CampaignId: campaignId,
+                ...values
+            });
         }
     }
 
@@ -522,10 +570,19 @@ export class Database {
         const id = canonicalId(rawId);
         const existing = id ? this.get(object.name, id) : undefined;
         if (!id || !existing) {
-            return { ok: false, notFound: true, errors: [recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')] };
+            return {
+                ok: false,
+                notFound: true,
+                errors: [recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')]
+            };
         }
         if (object.readOnly) {
-            return fail(recordError('INVALID_TYPE_FOR_OPERATION', `entity type ${object.name} does not support update`));
+            return fail(
+                recordError(
+                    'INVALID_TYPE_FOR_OPERATION',
+                    `entity type ${object.name} does not support update`
+                )
+            );
         }
         if (existing.IsDeleted) return fail(recordError('ENTITY_IS_DELETED', 'entity is deleted'));
         if (object.name === 'Lead' && existing.IsConverted && !options.trusted) {
@@ -566,11 +623,20 @@ export class Database {
         if (!id) return fail(recordError('MALFORMED_ID', `malformed id ${rawId}`));
         const found = this.lookup(id);
         if (!found || (sobject && found.object.name.toLowerCase() !== sobject.toLowerCase())) {
-            return { ok: false, notFound: true, errors: [recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')] };
+            return {
+                ok: false,
+                notFound: true,
+                errors: [recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')]
+            };
         }
         const { object, row } = found;
         if (object.readOnly) {
-            return fail(recordError('INVALID_TYPE_FOR_OPERATION', `entity type ${object.name} does not support delete`));
+            return fail(
+                recordError(
+                    'INVALID_TYPE_FOR_OPERATION',
+                    `entity type ${object.name} does not support delete`
+                )
+            );
         }
         if (row.IsDeleted) return fail(recordError('ENTITY_IS_DELETED', 'entity is deleted'));
         if (object.name === 'CampaignMemberStatus') {
@@ -580,17 +646,34 @@ export class Database {
             // API 39.0 invariant, refused the same way.
             const label = String(row.Label);
             if (row.IsDefault) {
-                return fail(recordError('DELETE_FAILED', `Your attempt to delete ${label} could not be completed because it is the default campaign member status`));
+                return fail(
+                    recordError(
+                        'DELETE_FAILED',
+                        `Your attempt to delete ${label} could not be completed because it is the default campaign member status`
+                    )
+                );
             }
             const used = this.rows('CampaignMember').some(
                 (member) => member.CampaignId === row.CampaignId && sameText(member.Status, row.Label)
             );
             if (used) {
-                return fail(recordError('DELETE_FAILED', `Your attempt to delete ${label} could not be completed because it is used by campaign members`));
+                return fail(
+                    recordError(
+                        'DELETE_FAILED',
+                        `Your attempt to delete ${label} could not be completed because it is used by campaign members`
+                    )
+                );
             }
-            const otherResponded = this.statuses(row.CampaignId).some((status) => status.Id !== row.Id && status.HasResponded);
+            const otherResponded = this.statuses(row.CampaignId).some(
+                (status) => status.Id !== row.Id && status.HasResponded
+            );
             if (row.HasResponded && !otherResponded) {
-                return fail(recordError('DELETE_FAILED', `Your attempt to delete ${label} could not be completed because a campaign needs at least one responded status`));
+                return fail(
+                    recordError(
+                        'DELETE_FAILED',
+                        `Your attempt to delete ${label} could not be completed because a campaign needs at least one responded status`
+                    )
+                );
             }
         }
         const finalErrors = this.finalChecks(options, object, row);
@@ -602,7 +685,12 @@ export class Database {
 
     /** Records go to the recycle bin (IsDeleted) with the children Salesforce deletes along with them. */
     private softDelete(tx: Transaction, sobject: string, row: Row, now: string): void {
-        tx.write(this.table(sobject), String(row.Id), { ...row, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now });
+        tx.write(this.table(sobject), String(row.Id), {
+            ...row,
+            IsDeleted: true,
+            LastModifiedDate: now,
+            SystemModstamp: now
+        });
         const children: [string, string][] =
             sobject === 'Campaign'
                 ? [
@@ -628,7 +716,13 @@ export class Database {
         return this.rows(object.name).filter((row) => sameText(row[def.name], value, def.caseSensitive));
     }
 
-    upsert(options: WriteOptions, sobject: string, def: FieldDef, value: unknown, input: Map<string, unknown>): WriteResult {
+    upsert(
+        options: WriteOptions,
+        sobject: string,
+        def: FieldDef,
+        value: unknown,
+        input: Map<string, unknown>
+    ): WriteResult {
         const object = this.object(sobject);
         const matches = this.matchExternalId(object, def, value);
         if (matches.length > 1) {
@@ -700,7 +794,12 @@ export class Database {
         // (grouparoo PR #1051, salesforce.md §2.1).
         for (const member of this.rows('CampaignMember')) {
             if (member.LeadId === id) {
-                tx.write(this.table('CampaignMember'), String(member.Id), { ...member, ContactId: contactId, LastModifiedDate: now, SystemModstamp: now });
+                tx.write(this.table('CampaignMember'), String(member.Id), {
+                    ...member,
+                    ContactId: contactId,
+                    LastModifiedDate: now,
+                    SystemModstamp: now
+                });
             }
         }
         return { contactId, accountId };

@@ -11,7 +11,16 @@ import { loadSchema } from './schema.ts';
 import type { CallKind, CallLogEntry, CallStats, Faults } from './state.ts';
 import { EmulatorState } from './state.ts';
 
-export type { CallKind, CallLogEntry, CallStats, DuplicateRule, ExtraField, Faults, RecordErrorHook, ValidationRule };
+export type {
+    CallKind,
+    CallLogEntry,
+    CallStats,
+    DuplicateRule,
+    ExtraField,
+    Faults,
+    RecordErrorHook,
+    ValidationRule
+};
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -64,7 +73,9 @@ export interface SalesforceEmulator {
 }
 
 function defaultApiVersion(): string {
-    const project = JSON.parse(readFileSync(join(REPO_ROOT, 'sfdx-project.json'), 'utf8')) as { sourceApiVersion?: string };
+    const project = JSON.parse(readFileSync(join(REPO_ROOT, 'sfdx-project.json'), 'utf8')) as {
+        sourceApiVersion?: string;
+    };
     if (!project.sourceApiVersion) throw new Error('sfdx-project.json has no sourceApiVersion');
     return project.sourceApiVersion;
 }
@@ -86,7 +97,9 @@ function createInspector(state: EmulatorState): EmulatorInspector {
         resetCalls: () => state.resetCalls(),
         records: (sobject, options = {}) => {
             const object = db.object(sobject);
-            return db.rows(object.name, options.includeDeleted ?? false).map((row) => db.materialize(object, row));
+            return db
+                .rows(object.name, options.includeDeleted ?? false)
+                .map((row) => db.materialize(object, row));
         },
         insert: (sobject, fields) => {
             const object = db.object(sobject);
@@ -97,11 +110,13 @@ function createInspector(state: EmulatorState): EmulatorInspector {
         update: (sobject, id, fields) => {
             const object = db.object(sobject);
             const result = db.update(trusted(), object.name, id, db.parseInput(object, fields));
-            if (!result.ok) throw new Error(`update ${object.name} ${id} failed: ${describeErrors(result.errors)}`);
+            if (!result.ok)
+                throw new Error(`update ${object.name} ${id} failed: ${describeErrors(result.errors)}`);
         },
         delete: (sobject, id) => {
             const result = db.remove(trusted(), sobject, id);
-            if (!result.ok) throw new Error(`delete ${sobject} ${id} failed: ${describeErrors(result.errors)}`);
+            if (!result.ok)
+                throw new Error(`delete ${sobject} ${id} failed: ${describeErrors(result.errors)}`);
         },
         convertLead: (leadId) => db.convertLead(leadId),
         setFaults: (faults) => {
@@ -124,9 +139,14 @@ function createInspector(state: EmulatorState): EmulatorInspector {
  * await fetch(`${sf.url}/services/data/v66.0/limits`, { headers: { Authorization: `Bearer ${sf.accessToken}` } });
  * await sf.close();
  */
-export async function startSalesforceEmulator(options: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> {
+export async function startSalesforceEmulator(
+    options: SalesforceEmulatorOptions = {}
+): Promise<SalesforceEmulator> {
     const schema = loadSchema(options.forceAppDir ?? join(REPO_ROOT, 'force-app'), options.extraFields);
-    const db = new Database(schema, { validationRules: options.validationRules, duplicateRules: options.duplicateRules });
+    const db = new Database(schema, {
+        validationRules: options.validationRules,
+        duplicateRules: options.duplicateRules
+    });
     const state = new EmulatorState(db, {
         dailyApiLimit: options.dailyApiLimit ?? 100_000,
         apiVersion: options.apiVersion ?? defaultApiVersion(),
@@ -142,7 +162,12 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
         const started = serve(
             // A URI over 16 KB must reach the app to be answered 414 like Salesforce, not 431 by Node.
-            { fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1', serverOptions: { maxHeaderSize: 1024 * 1024 } },
+            {
+                fetch: app.fetch,
+                port: options.port ?? 0,
+                hostname: '127.0.0.1',
+                serverOptions: { maxHeaderSize: 1024 * 1024 }
+            },
             () => resolveServer(started)
         );
         started.once('error', reject);

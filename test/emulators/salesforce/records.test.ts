@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SalesforceEmulatorOptions } from './index.ts';
 import type { TestOrg } from './test-helpers.ts';
-import { seedCampaign, seedLead, startTestOrg, V } from './test-helpers.ts';
+import { closeTestOrgs, seedCampaign, seedLead, startTestOrg, V } from './test-helpers.ts';
 
 let org: TestOrg;
-afterEach(async () => {
-    await org?.close();
-});
+afterEach(closeTestOrgs);
 
 async function start(options: SalesforceEmulatorOptions = {}): Promise<TestOrg> {
     org = await startTestOrg(options);
@@ -30,7 +28,9 @@ describe('sObject rows', () => {
             Status: 'Open - Not Contacted',
             Id: created.body.id
         });
-        expect((await org.call('PATCH', `${V}/sobjects/Lead/${created.body.id}`, { title: 'Countess' })).status).toBe(204);
+        expect(
+            (await org.call('PATCH', `${V}/sobjects/Lead/${created.body.id}`, { title: 'Countess' })).status
+        ).toBe(204);
         expect(org.inspect.records('Lead')[0]).toMatchObject({ Title: 'Countess' });
         expect((await org.call('DELETE', `${V}/sobjects/Lead/${created.body.id}`)).status).toBe(204);
         expect(org.inspect.records('Lead')).toHaveLength(0);
@@ -43,7 +43,9 @@ describe('sObject rows', () => {
         expect((await org.call('GET', `${V}/sobjects/Lead/${id.slice(0, 15)}`)).body.Id).toBe(id);
         const missing = await org.call('GET', `${V}/sobjects/Lead/00Qxx0000000999EAA`);
         expect(missing.status).toBe(404);
-        expect(missing.body).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+        expect(missing.body).toEqual([
+            { message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }
+        ]);
     });
 
     // Reference rest/01: upsert by external id — 201 created:true, 200 created:false, 404 for a non-external field.
@@ -52,27 +54,46 @@ describe('sObject rows', () => {
         const path = `${V}/sobjects/Campaign/Livestorm_Session_Id__c/ses_123`;
         const created = await org.call('PATCH', path, { Name: 'Demo' });
         expect(created.status).toBe(201);
-        expect(created.body).toEqual({ id: expect.stringMatching(/^701/), success: true, errors: [], created: true });
+        expect(created.body).toEqual({
+            id: expect.stringMatching(/^701/),
+            success: true,
+            errors: [],
+            created: true
+        });
         // The external id is not case-sensitive (caseSensitive=false in the package).
-        const updated = await org.call('PATCH', `${V}/sobjects/Campaign/Livestorm_Session_Id__c/SES_123`, { Name: 'Renamed' });
+        const updated = await org.call('PATCH', `${V}/sobjects/Campaign/Livestorm_Session_Id__c/SES_123`, {
+            Name: 'Renamed'
+        });
         expect(updated.status).toBe(200);
         expect(updated.body).toEqual({ id: created.body.id, success: true, errors: [], created: false });
-        expect(org.inspect.records('Campaign')).toEqual([expect.objectContaining({ Name: 'Renamed', Livestorm_Session_Id__c: 'ses_123' })]);
-        const notExternal = await org.call('PATCH', `${V}/sobjects/Campaign/Livestorm_Event_Id__c/evt_1`, { Name: 'X' });
+        expect(org.inspect.records('Campaign')).toEqual([
+            expect.objectContaining({ Name: 'Renamed', Livestorm_Session_Id__c: 'ses_123' })
+        ]);
+        const notExternal = await org.call('PATCH', `${V}/sobjects/Campaign/Livestorm_Event_Id__c/evt_1`, {
+            Name: 'X'
+        });
         expect(notExternal.status).toBe(404);
         expect(notExternal.body[0].errorCode).toBe('NOT_FOUND');
     });
 
     it('answers 204 to an upsert update before API 46.0', async () => {
         await start();
-        await org.call('PATCH', '/services/data/v45.0/sobjects/Campaign/Livestorm_Session_Id__c/ses_1', { Name: 'A' });
-        const updated = await org.call('PATCH', '/services/data/v45.0/sobjects/Campaign/Livestorm_Session_Id__c/ses_1', { Name: 'B' });
+        await org.call('PATCH', '/services/data/v45.0/sobjects/Campaign/Livestorm_Session_Id__c/ses_1', {
+            Name: 'A'
+        });
+        const updated = await org.call(
+            'PATCH',
+            '/services/data/v45.0/sobjects/Campaign/Livestorm_Session_Id__c/ses_1',
+            { Name: 'B' }
+        );
         expect(updated.status).toBe(204);
     });
 
     // Reference rest/01: "300 Multiple Choices: external id matched more than one record".
     it('answers 300 when a non-unique external id matches several records', async () => {
-        await start({ extraFields: { Lead: [{ name: 'Legacy_Key__c', type: 'string', length: 20, externalId: true }] } });
+        await start({
+            extraFields: { Lead: [{ name: 'Legacy_Key__c', type: 'string', length: 20, externalId: true }] }
+        });
         seedLead(org, { Legacy_Key__c: 'k1' });
         seedLead(org, { Legacy_Key__c: 'K1' });
         const answer = await org.call('PATCH', `${V}/sobjects/Lead/Legacy_Key__c/k1`, { Title: 'x' });
@@ -97,18 +118,34 @@ describe('sObject rows', () => {
 describe('field rules', () => {
     // Catalog REQUIRED_FIELD_MISSING: "Required fields are missing: [Name]".
     it('REQUIRED_FIELD_MISSING lists every missing required field, extra required fields included', async () => {
-        await start({ extraFields: { Campaign: [{ name: 'Region__c', type: 'string', length: 40, required: true }] } });
+        await start({
+            extraFields: { Campaign: [{ name: 'Region__c', type: 'string', length: 40, required: true }] }
+        });
         const lead = await org.call('POST', `${V}/sobjects/Lead`, { Email: 'a@b.co' });
         expect(lead.status).toBe(400);
         expect(lead.body).toEqual([
-            { message: 'Required fields are missing: [LastName, Company]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName', 'Company'] }
+            {
+                message: 'Required fields are missing: [LastName, Company]',
+                errorCode: 'REQUIRED_FIELD_MISSING',
+                fields: ['LastName', 'Company']
+            }
         ]);
         const campaign = await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'Demo' });
-        expect(campaign.body[0]).toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['Region__c'] });
+        expect(campaign.body[0]).toMatchObject({
+            errorCode: 'REQUIRED_FIELD_MISSING',
+            fields: ['Region__c']
+        });
         const describe = await org.call('GET', `${V}/sobjects/Campaign/describe`);
         const region = describe.body.fields.find((field: { name: string }) => field.name === 'Region__c');
-        expect(region).toMatchObject({ nillable: false, createable: true, defaultedOnCreate: false, custom: true });
-        expect((await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'Demo', Region__c: 'EMEA' })).status).toBe(201);
+        expect(region).toMatchObject({
+            nillable: false,
+            createable: true,
+            defaultedOnCreate: false,
+            custom: true
+        });
+        expect(
+            (await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'Demo', Region__c: 'EMEA' })).status
+        ).toBe(201);
         const cleared = await org.call('PATCH', `${V}/sobjects/Lead/${seedLead(org)}`, { LastName: null });
         expect(cleared.body[0]).toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] });
     });
@@ -116,11 +153,20 @@ describe('field rules', () => {
     // Composite example composite/04: "Email: invalid email address: Not a real email address".
     it('INVALID_EMAIL_ADDRESS on email fields; apostrophes are valid', async () => {
         await start();
-        const bad = await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Email: 'Not a real email address' });
+        const bad = await org.call('POST', `${V}/sobjects/Lead`, {
+            ...lead,
+            Email: 'Not a real email address'
+        });
         expect(bad.body).toEqual([
-            { message: 'Email: invalid email address: Not a real email address', errorCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] }
+            {
+                message: 'Email: invalid email address: Not a real email address',
+                errorCode: 'INVALID_EMAIL_ADDRESS',
+                fields: ['Email']
+            }
         ]);
-        expect((await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Email: "o'brien@example.com" })).status).toBe(201);
+        expect(
+            (await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Email: "o'brien@example.com" })).status
+        ).toBe(201);
     });
 
     // Catalog STRING_TOO_LONG: "<Label>: data value too large: <value> (max length=N)"; lengths from describe.
@@ -129,12 +175,26 @@ describe('field rules', () => {
         const company = 'x'.repeat(256);
         const bad = await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Company: company });
         expect(bad.body).toEqual([
-            { message: `Company: data value too large: ${company} (max length=255)`, errorCode: 'STRING_TOO_LONG', fields: ['Company'] }
+            {
+                message: `Company: data value too large: ${company} (max length=255)`,
+                errorCode: 'STRING_TOO_LONG',
+                fields: ['Company']
+            }
         ]);
-        const sessionId = await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'A', Livestorm_Session_Id__c: 's'.repeat(65) });
-        expect(sessionId.body[0]).toMatchObject({ errorCode: 'STRING_TOO_LONG', fields: ['Livestorm_Session_Id__c'] });
-        expect((await org.call('POST', `${V}/sobjects/Lead`, { ...lead, FirstName: 'f'.repeat(40) })).status).toBe(201);
-        expect((await org.call('POST', `${V}/sobjects/Lead`, { ...lead, FirstName: 'f'.repeat(41) })).status).toBe(400);
+        const sessionId = await org.call('POST', `${V}/sobjects/Campaign`, {
+            Name: 'A',
+            Livestorm_Session_Id__c: 's'.repeat(65)
+        });
+        expect(sessionId.body[0]).toMatchObject({
+            errorCode: 'STRING_TOO_LONG',
+            fields: ['Livestorm_Session_Id__c']
+        });
+        expect(
+            (await org.call('POST', `${V}/sobjects/Lead`, { ...lead, FirstName: 'f'.repeat(40) })).status
+        ).toBe(201);
+        expect(
+            (await org.call('POST', `${V}/sobjects/Lead`, { ...lead, FirstName: 'f'.repeat(41) })).status
+        ).toBe(400);
     });
 
     // A field missing from the package is missing from the org: "No such column" INVALID_FIELD.
@@ -142,7 +202,12 @@ describe('field rules', () => {
         await start();
         const answer = await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Livestorm_Nope__c: 'x' });
         expect(answer.status).toBe(400);
-        expect(answer.body).toEqual([{ message: "No such column 'Livestorm_Nope__c' on sobject of type Lead", errorCode: 'INVALID_FIELD' }]);
+        expect(answer.body).toEqual([
+            {
+                message: "No such column 'Livestorm_Nope__c' on sobject of type Lead",
+                errorCode: 'INVALID_FIELD'
+            }
+        ]);
     });
 
     // Catalog INVALID_FIELD_FOR_INSERT_UPDATE: read-only fields (HasResponded, roll-ups) and create-only fields.
@@ -150,22 +215,35 @@ describe('field rules', () => {
         await start();
         const campaignId = seedCampaign(org);
         const readOnly = await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'A', NumberOfLeads: 3 });
-        expect(readOnly.body[0]).toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: ['NumberOfLeads'] });
-        const member = org.inspect.insert('CampaignMember', { CampaignId: campaignId, LeadId: seedLead(org) });
-        const moved = await org.call('PATCH', `${V}/sobjects/CampaignMember/${member}`, { LeadId: seedLead(org) });
+        expect(readOnly.body[0]).toMatchObject({
+            errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+            fields: ['NumberOfLeads']
+        });
+        const member = org.inspect.insert('CampaignMember', {
+            CampaignId: campaignId,
+            LeadId: seedLead(org)
+        });
+        const moved = await org.call('PATCH', `${V}/sobjects/CampaignMember/${member}`, {
+            LeadId: seedLead(org)
+        });
         expect(moved.body[0]).toMatchObject({
             errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
             fields: ['LeadId'],
             message: expect.stringContaining('Unable to create/update fields: LeadId.')
         });
-        const responded = await org.call('PATCH', `${V}/sobjects/CampaignMember/${member}`, { HasResponded: true });
+        const responded = await org.call('PATCH', `${V}/sobjects/CampaignMember/${member}`, {
+            HasResponded: true
+        });
         expect(responded.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
     });
 
     // Catalog INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: "<Label>: bad value for restricted picklist field: <value>".
     it('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST on restricted picklists only', async () => {
         await start();
-        const bad = await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'A', Livestorm_Event_Type__c: 'Hybrid' });
+        const bad = await org.call('POST', `${V}/sobjects/Campaign`, {
+            Name: 'A',
+            Livestorm_Event_Type__c: 'Hybrid'
+        });
         expect(bad.body).toEqual([
             {
                 message: 'Livestorm Event Type: bad value for restricted picklist field: Hybrid',
@@ -173,16 +251,28 @@ describe('field rules', () => {
                 fields: ['Livestorm_Event_Type__c']
             }
         ]);
-        expect((await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'A', Livestorm_Event_Type__c: 'On-demand' })).status).toBe(201);
+        expect(
+            (
+                await org.call('POST', `${V}/sobjects/Campaign`, {
+                    Name: 'A',
+                    Livestorm_Event_Type__c: 'On-demand'
+                })
+            ).status
+        ).toBe(201);
         // LeadSource is a standard, unrestricted picklist.
-        expect((await org.call('POST', `${V}/sobjects/Lead`, { ...lead, LeadSource: 'Livestorm' })).status).toBe(201);
+        expect(
+            (await org.call('POST', `${V}/sobjects/Lead`, { ...lead, LeadSource: 'Livestorm' })).status
+        ).toBe(201);
     });
 
     // Catalog DUPLICATE_VALUE on a unique field: "duplicate value found: <field> duplicates value on record with id: <id>".
     it('DUPLICATE_VALUE on a unique external id, case-insensitively, but not against the recycle bin', async () => {
         await start();
         const first = seedCampaign(org, { Livestorm_Session_Id__c: 'ses_1' });
-        const clash = await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'B', Livestorm_Session_Id__c: 'SES_1' });
+        const clash = await org.call('POST', `${V}/sobjects/Campaign`, {
+            Name: 'B',
+            Livestorm_Session_Id__c: 'SES_1'
+        });
         expect(clash.body).toEqual([
             {
                 message: `duplicate value found: Livestorm_Session_Id__c duplicates value on record with id: ${first}`,
@@ -191,24 +281,63 @@ describe('field rules', () => {
             }
         ]);
         org.inspect.delete('Campaign', first);
-        expect((await org.call('POST', `${V}/sobjects/Campaign`, { Name: 'B', Livestorm_Session_Id__c: 'ses_1' })).status).toBe(201);
+        expect(
+            (
+                await org.call('POST', `${V}/sobjects/Campaign`, {
+                    Name: 'B',
+                    Livestorm_Session_Id__c: 'ses_1'
+                })
+            ).status
+        ).toBe(201);
     });
 
     it('validates numbers, dates and datetimes', async () => {
         await start();
         const campaignId = seedCampaign(org);
-        const text = await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { Livestorm_Registrants__c: '12' });
+        const text = await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, {
+            Livestorm_Registrants__c: '12'
+        });
         expect(text.body[0].errorCode).toBe('JSON_PARSER_ERROR');
-        const range = await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { Livestorm_Registrants__c: 1_000_000_000 });
-        expect(range.body[0]).toMatchObject({ errorCode: 'NUMBER_OUTSIDE_VALID_RANGE', fields: ['Livestorm_Registrants__c'] });
-        expect((await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { Livestorm_Registrants__c: 999_999_999 })).status).toBe(204);
-        expect((await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { StartDate: '2026-02-30' })).body[0].errorCode).toBe('JSON_PARSER_ERROR');
-        expect((await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { StartDate: '24/11/2026' })).status).toBe(400);
-        expect((await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { Livestorm_Session_Start__c: '2026-11-24' })).status).toBe(400);
+        const range = await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, {
+            Livestorm_Registrants__c: 1_000_000_000
+        });
+        expect(range.body[0]).toMatchObject({
+            errorCode: 'NUMBER_OUTSIDE_VALID_RANGE',
+            fields: ['Livestorm_Registrants__c']
+        });
         expect(
-            (await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { StartDate: '2026-11-24', Livestorm_Session_Start__c: '2026-11-24T18:00:00+01:00' })).status
+            (
+                await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, {
+                    Livestorm_Registrants__c: 999_999_999
+                })
+            ).status
         ).toBe(204);
-        expect(org.inspect.records('Campaign')[0]).toMatchObject({ Livestorm_Session_Start__c: '2026-11-24T17:00:00.000+0000' });
+        expect(
+            (await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { StartDate: '2026-02-30' }))
+                .body[0].errorCode
+        ).toBe('JSON_PARSER_ERROR');
+        expect(
+            (await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, { StartDate: '24/11/2026' }))
+                .status
+        ).toBe(400);
+        expect(
+            (
+                await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, {
+                    Livestorm_Session_Start__c: '2026-11-24'
+                })
+            ).status
+        ).toBe(400);
+        expect(
+            (
+                await org.call('PATCH', `${V}/sobjects/Campaign/${campaignId}`, {
+                    StartDate: '2026-11-24',
+                    Livestorm_Session_Start__c: '2026-11-24T18:00:00+01:00'
+                })
+            ).status
+        ).toBe(204);
+        expect(org.inspect.records('Campaign')[0]).toMatchObject({
+            Livestorm_Session_Start__c: '2026-11-24T17:00:00.000+0000'
+        });
     });
 
     // Catalog MALFORMED_ID ("id value of incorrect type") and INVALID_CROSS_REFERENCE_KEY.
@@ -216,20 +345,52 @@ describe('field rules', () => {
         await start();
         const campaignId = seedCampaign(org);
         const leadId = seedLead(org);
-        const wrongType = await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: leadId, LeadId: leadId });
-        expect(wrongType.body[0]).toMatchObject({ errorCode: 'MALFORMED_ID', fields: ['CampaignId'], message: `Campaign ID: id value of incorrect type: ${leadId}` });
-        expect((await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: 'nonsense', LeadId: leadId })).body[0].errorCode).toBe('MALFORMED_ID');
-        const missing = await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: campaignId, LeadId: '00Qxx0000000999EAA' });
-        expect(missing.body).toEqual([{ message: 'invalid cross reference id', errorCode: 'INVALID_CROSS_REFERENCE_KEY', fields: [] }]);
+        const wrongType = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: leadId,
+            LeadId: leadId
+        });
+        expect(wrongType.body[0]).toMatchObject({
+            errorCode: 'MALFORMED_ID',
+            fields: ['CampaignId'],
+            message: `Campaign ID: id value of incorrect type: ${leadId}`
+        });
+        expect(
+            (
+                await org.call('POST', `${V}/sobjects/CampaignMember`, {
+                    CampaignId: 'nonsense',
+                    LeadId: leadId
+                })
+            ).body[0].errorCode
+        ).toBe('MALFORMED_ID');
+        const missing = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: '00Qxx0000000999EAA'
+        });
+        expect(missing.body).toEqual([
+            { message: 'invalid cross reference id', errorCode: 'INVALID_CROSS_REFERENCE_KEY', fields: [] }
+        ]);
     });
 
     // Catalog FIELD_CUSTOM_VALIDATION_EXCEPTION.
     it('applies validation rules', async () => {
         await start({
-            validationRules: [{ sobject: 'Lead', when: (record) => record.Company === 'ACME', message: "no 'ACME' leads", fields: ['Company'] }]
+            validationRules: [
+                {
+                    sobject: 'Lead',
+                    when: (record) => record.Company === 'ACME',
+                    message: "no 'ACME' leads",
+                    fields: ['Company']
+                }
+            ]
         });
         const refused = await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Company: 'ACME' });
-        expect(refused.body).toEqual([{ message: "no 'ACME' leads", errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', fields: ['Company'] }]);
+        expect(refused.body).toEqual([
+            {
+                message: "no 'ACME' leads",
+                errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+                fields: ['Company']
+            }
+        ]);
         expect((await org.call('POST', `${V}/sobjects/Lead`, lead)).status).toBe(201);
     });
 
@@ -244,12 +405,25 @@ describe('field rules', () => {
         const existing = seedLead(org, { Email: 'ada@example.com' });
         const alert = await org.call('POST', `${V}/sobjects/Lead`, { ...lead, Email: 'ADA@example.com' });
         expect(alert.status).toBe(400);
-        expect(alert.body[0]).toMatchObject({ errorCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?' });
+        expect(alert.body[0]).toMatchObject({
+            errorCode: 'DUPLICATES_DETECTED',
+            message: 'Use one of these records?'
+        });
         expect(alert.body[0].duplicateResult.matchResults[0].matchRecords[0].record.Id).toBe(existing);
-        const allowed = await org.call('POST', `${V}/sobjects/Lead`, { ...lead }, { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' });
+        const allowed = await org.call(
+            'POST',
+            `${V}/sobjects/Lead`,
+            { ...lead },
+            { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' }
+        );
         expect(allowed.status).toBe(201);
         org.inspect.insert('Contact', { LastName: 'A', Email: 'c@example.com' });
-        const blocked = await org.call('POST', `${V}/sobjects/Contact`, { LastName: 'B', Email: 'c@example.com' }, { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' });
+        const blocked = await org.call(
+            'POST',
+            `${V}/sobjects/Contact`,
+            { LastName: 'B', Email: 'c@example.com' },
+            { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' }
+        );
         expect(blocked.body[0].errorCode).toBe('DUPLICATES_DETECTED');
     });
 });
@@ -261,11 +435,28 @@ describe('converted leads and deleted records', () => {
         const campaignId = seedCampaign(org);
         const leadId = seedLead(org, { Email: 'ada@example.com' });
         const { contactId, accountId } = org.inspect.convertLead(leadId);
-        expect(org.inspect.records('Lead')[0]).toMatchObject({ IsConverted: true, ConvertedContactId: contactId, ConvertedAccountId: accountId });
-        expect(org.inspect.records('Contact')[0]).toMatchObject({ Id: contactId, Email: 'ada@example.com', AccountId: accountId });
+        expect(org.inspect.records('Lead')[0]).toMatchObject({
+            IsConverted: true,
+            ConvertedContactId: contactId,
+            ConvertedAccountId: accountId
+        });
+        expect(org.inspect.records('Contact')[0]).toMatchObject({
+            Id: contactId,
+            Email: 'ada@example.com',
+            AccountId: accountId
+        });
         const update = await org.call('PATCH', `${V}/sobjects/Lead/${leadId}`, { Title: 'x' });
-        expect(update.body).toEqual([{ message: 'cannot reference converted lead', errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', fields: [] }]);
-        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: campaignId, LeadId: leadId });
+        expect(update.body).toEqual([
+            {
+                message: 'cannot reference converted lead',
+                errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD',
+                fields: []
+            }
+        ]);
+        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
         expect(member.body[0].errorCode).toBe('CANNOT_UPDATE_CONVERTED_LEAD');
     });
 
@@ -276,9 +467,18 @@ describe('converted leads and deleted records', () => {
         const leadId = seedLead(org);
         org.inspect.insert('CampaignMember', { CampaignId: campaignId, LeadId: leadId });
         const { contactId } = org.inspect.convertLead(leadId);
-        expect(org.inspect.records('CampaignMember')[0]).toMatchObject({ LeadId: leadId, ContactId: contactId });
-        const again = await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: campaignId, ContactId: contactId });
-        expect(again.body[0]).toMatchObject({ errorCode: 'DUPLICATE_VALUE', message: 'Already a campaign member.' });
+        expect(org.inspect.records('CampaignMember')[0]).toMatchObject({
+            LeadId: leadId,
+            ContactId: contactId
+        });
+        const again = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            ContactId: contactId
+        });
+        expect(again.body[0]).toMatchObject({
+            errorCode: 'DUPLICATE_VALUE',
+            message: 'Already a campaign member.'
+        });
     });
 
     // Catalog ENTITY_IS_DELETED "entity is deleted": reading, updating or referencing a deleted record.
@@ -287,12 +487,19 @@ describe('converted leads and deleted records', () => {
         const campaignId = seedCampaign(org);
         const leadId = seedLead(org);
         org.inspect.delete('Lead', leadId);
-        expect((await org.call('GET', `${V}/sobjects/Lead/${leadId}`)).body[0].errorCode).toBe('ENTITY_IS_DELETED');
+        expect((await org.call('GET', `${V}/sobjects/Lead/${leadId}`)).body[0].errorCode).toBe(
+            'ENTITY_IS_DELETED'
+        );
         expect((await org.call('PATCH', `${V}/sobjects/Lead/${leadId}`, { Title: 'x' })).body).toEqual([
             { message: 'entity is deleted', errorCode: 'ENTITY_IS_DELETED', fields: [] }
         ]);
-        expect((await org.call('DELETE', `${V}/sobjects/Lead/${leadId}`)).body[0].errorCode).toBe('ENTITY_IS_DELETED');
-        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: campaignId, LeadId: leadId });
+        expect((await org.call('DELETE', `${V}/sobjects/Lead/${leadId}`)).body[0].errorCode).toBe(
+            'ENTITY_IS_DELETED'
+        );
+        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
         expect(member.body[0].errorCode).toBe('ENTITY_IS_DELETED');
     });
 

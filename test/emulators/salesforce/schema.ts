@@ -123,7 +123,11 @@ function field(name: string, type: FieldType, options: FieldOptions = {}): Field
         caseSensitive: rest.caseSensitive ?? false,
         picklistValues:
             rest.picklistValues ??
-            (values ?? []).map((value) => ({ value, label: value, defaultValue: value === rest.defaultValue })),
+            (values ?? []).map((value) => ({
+                value,
+                label: value,
+                defaultValue: value === rest.defaultValue
+            })),
         restrictedPicklist: rest.restrictedPicklist ?? false,
         referenceTo: rest.referenceTo ?? [],
         relationshipName: rest.relationshipName ?? null,
@@ -223,7 +227,12 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                     nillable: false,
                     defaultedOnCreate: true,
                     defaultValue: 'Open - Not Contacted',
-                    values: ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted']
+                    values: [
+                        'Open - Not Contacted',
+                        'Working - Contacted',
+                        'Closed - Converted',
+                        'Closed - Not Converted'
+                    ]
                 }),
                 industry(),
                 field('NumberOfEmployees', 'int', { label: 'Employees', precision: 8 }),
@@ -318,8 +327,16 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 field('Description', 'textarea', { label: 'Description', length: 32000 }),
                 reference('ParentId', 'Campaign', { label: 'Parent Campaign ID' }),
                 field('NumberOfLeads', 'int', { label: 'Leads in Campaign', calculated: true, ...readOnly }),
-                field('NumberOfContacts', 'int', { label: 'Contacts in Campaign', calculated: true, ...readOnly }),
-                field('NumberOfResponses', 'int', { label: 'Responses in Campaign', calculated: true, ...readOnly }),
+                field('NumberOfContacts', 'int', {
+                    label: 'Contacts in Campaign',
+                    calculated: true,
+                    ...readOnly
+                }),
+                field('NumberOfResponses', 'int', {
+                    label: 'Responses in Campaign',
+                    calculated: true,
+                    ...readOnly
+                }),
                 owner()
             ]
         },
@@ -421,23 +438,28 @@ export function fieldFromMetadata(source: string): FieldDef {
     if (!type) throw new Error(`unsupported field type ${metadataType} on ${name}`);
     const valueSet = meta.valueSet as Record<string, unknown> | undefined;
     const definition = valueSet?.valueSetDefinition as Record<string, unknown> | undefined;
-    const picklistValues = asArray(definition?.value as Record<string, unknown>[] | undefined).map((value) => ({
-        value: text(value.fullName) ?? '',
-        label: text(value.label) ?? text(value.fullName) ?? '',
-        defaultValue: text(value.default) === 'true'
-    }));
+    const picklistValues = asArray(definition?.value as Record<string, unknown>[] | undefined).map(
+        (value) => ({
+            value: text(value.fullName) ?? '',
+            label: text(value.label) ?? text(value.fullName) ?? '',
+            defaultValue: text(value.default) === 'true'
+        })
+    );
     const required = text(meta.required) === 'true';
     const checkboxDefault = text(meta.defaultValue) === 'true';
     return field(name, type, {
         label: text(meta.label) ?? name,
-        length: meta.length !== undefined ? Number(text(meta.length)) : metadataType === 'Url' ? 255 : undefined,
+        length:
+            meta.length !== undefined ? Number(text(meta.length)) : metadataType === 'Url' ? 255 : undefined,
         precision: meta.precision !== undefined ? Number(text(meta.precision)) : undefined,
         scale: meta.scale !== undefined ? Number(text(meta.scale)) : undefined,
         required,
         nillable: type === 'boolean' ? false : !required,
         defaultedOnCreate: type === 'boolean' || picklistValues.some((value) => value.defaultValue),
         defaultValue:
-            type === 'boolean' ? checkboxDefault : (picklistValues.find((value) => value.defaultValue)?.value ?? null),
+            type === 'boolean'
+                ? checkboxDefault
+                : (picklistValues.find((value) => value.defaultValue)?.value ?? null),
         custom: true,
         externalId: text(meta.externalId) === 'true',
         unique: text(meta.unique) === 'true',
@@ -455,7 +477,8 @@ function fieldFromExtra(extra: ExtraField): FieldDef {
     return field(extra.name, extra.type, {
         label: extra.label ?? extra.name.replace(/__c$/, '').replace(/_/g, ' '),
         length: extra.length,
-        precision: extra.precision ?? (['double', 'percent', 'currency'].includes(extra.type) ? 18 : undefined),
+        precision:
+            extra.precision ?? (['double', 'percent', 'currency'].includes(extra.type) ? 18 : undefined),
         scale: extra.scale,
         required: extra.required,
         values: extra.picklistValues,
@@ -483,7 +506,11 @@ function customMetadataTypeDef(name: string, objectSource: string | undefined, k
         readOnly: true,
         fields: [
             ...systemFields(),
-            field('DeveloperName', 'string', { label: 'Custom Metadata Record Name', length: 40, ...readOnly }),
+            field('DeveloperName', 'string', {
+                label: 'Custom Metadata Record Name',
+                length: 40,
+                ...readOnly
+            }),
             field('MasterLabel', 'string', { label: 'Label', length: 40, ...readOnly }),
             field('Label', 'string', { label: 'Label', length: 40, ...readOnly }),
             field('QualifiedApiName', 'string', { label: 'Qualified API Name', length: 70, ...readOnly })

@@ -94,7 +94,9 @@ function tokenize(source: string): Token[] {
                         value += String.fromCharCode(parseInt(source.slice(index + 2, index + 6), 16));
                         index += 4;
                     } else {
-                        throw malformed(`Invalid string literal. Illegal character sequence '\\${next}' in string literal.`);
+                        throw malformed(
+                            `Invalid string literal. Illegal character sequence '\\${next}' in string literal.`
+                        );
                     }
                     index += 2;
                     continue;
@@ -111,7 +113,9 @@ function tokenize(source: string): Token[] {
             tokens.push({ kind: 'string', value, at });
             continue;
         }
-        const datetime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/.exec(source.slice(index));
+        const datetime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/.exec(
+            source.slice(index)
+        );
         if (datetime) {
             tokens.push({ kind: 'datetime', text: datetime[0], at });
             index += datetime[0].length;
@@ -202,9 +206,13 @@ function dateRange(text: string): Literal | undefined {
         case 'TOMORROW':
             return { kind: 'dateRange', name, start: addDays(today, 1), end: addDays(today, 2) };
         case 'LAST_N_DAYS':
-            return n === undefined ? undefined : { kind: 'dateRange', name, start: addDays(today, -n), end: addDays(today, 1) };
+            return n === undefined
+                ? undefined
+                : { kind: 'dateRange', name, start: addDays(today, -n), end: addDays(today, 1) };
         case 'NEXT_N_DAYS':
-            return n === undefined ? undefined : { kind: 'dateRange', name, start: addDays(today, 1), end: addDays(today, n + 1) };
+            return n === undefined
+                ? undefined
+                : { kind: 'dateRange', name, start: addDays(today, 1), end: addDays(today, n + 1) };
         default:
             return undefined;
     }
@@ -256,7 +264,8 @@ class Parser {
         }
         this.position += 1;
         const parts = token.text.split('.');
-        if (parts.length > 2) throw malformed(`Relationship paths deeper than one level are not supported: ${token.text}`);
+        if (parts.length > 2)
+            throw malformed(`Relationship paths deeper than one level are not supported: ${token.text}`);
         return parts;
     }
 
@@ -322,7 +331,8 @@ class Parser {
 
     private integer(): number {
         const token = this.peek();
-        if (token?.kind !== 'number' || !Number.isInteger(token.value) || token.value < 0) throw this.unexpected();
+        if (token?.kind !== 'number' || !Number.isInteger(token.value) || token.value < 0)
+            throw this.unexpected();
         this.position += 1;
         return token.value;
     }
@@ -414,7 +424,8 @@ class Parser {
             case 'word': {
                 const lower = token.text.toLowerCase();
                 if (lower === 'null') return { kind: 'null' };
-                if (lower === 'true' || lower === 'false') return { kind: 'boolean', value: lower === 'true' };
+                if (lower === 'true' || lower === 'false')
+                    return { kind: 'boolean', value: lower === 'true' };
                 const range = dateRange(token.text);
                 if (range) return range;
                 throw malformed(`unexpected token: ${token.text}`);
@@ -468,11 +479,18 @@ function resolvePath(db: Database, object: ObjectDef, path: string[]): ResolvedP
     }
     const def = parentObject.fieldsByLowerName.get(second.toLowerCase());
     if (!def) throw noSuchColumn(second, parentObject);
-    return { text: `${relationship.relationshipName}.${def.name}`, relationship, parentObject, def, owner: object };
+    return {
+        text: `${relationship.relationshipName}.${def.name}`,
+        relationship,
+        parentObject,
+        def,
+        owner: object
+    };
 }
 
 function readPath(db: Database, resolved: ResolvedPath, row: Row): unknown {
-    if (!resolved.relationship || !resolved.parentObject) return db.value(resolved.owner, row, resolved.def.name);
+    if (!resolved.relationship || !resolved.parentObject)
+        return db.value(resolved.owner, row, resolved.def.name);
     const parentId = row[resolved.relationship.name];
     const parent = typeof parentId === 'string' ? db.get(resolved.parentObject.name, parentId) : undefined;
     return parent ? db.value(resolved.parentObject, parent, resolved.def.name) : null;
@@ -481,35 +499,51 @@ function readPath(db: Database, resolved: ResolvedPath, row: Row): unknown {
 type Predicate = (row: Row) => boolean;
 
 function filterError(def: FieldDef, message: string): RequestError {
-    return new RequestError(400, 'INVALID_FIELD', `value of filter criterion for field '${def.name}' ${message}`);
+    return new RequestError(
+        400,
+        'INVALID_FIELD',
+        `value of filter criterion for field '${def.name}' ${message}`
+    );
 }
 
 /** The literal as a value comparable with the field's stored values, type-checked like Salesforce does. */
 function literalFor(def: FieldDef, literal: Literal): unknown {
     if (literal.kind === 'null') return null;
     if (def.type === 'id' || def.type === 'reference') {
-        if (literal.kind !== 'string') throw filterError(def, 'must be of type id and should be enclosed in quotes');
+        if (literal.kind !== 'string')
+            throw filterError(def, 'must be of type id and should be enclosed in quotes');
         const id = canonicalId(literal.value);
-        if (!id) throw new RequestError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${literal.value}`);
+        if (!id)
+            throw new RequestError(
+                400,
+                'INVALID_QUERY_FILTER_OPERATOR',
+                `invalid ID field: ${literal.value}`
+            );
         return id;
     }
     if (isTextType(def)) {
-        if (literal.kind !== 'string') throw filterError(def, 'must be of type string and should be enclosed in quotes');
+        if (literal.kind !== 'string')
+            throw filterError(def, 'must be of type string and should be enclosed in quotes');
         return literal.value;
     }
     if (def.type === 'boolean') {
-        if (literal.kind !== 'boolean') throw filterError(def, 'must be of type boolean and should not be enclosed in quotes');
+        if (literal.kind !== 'boolean')
+            throw filterError(def, 'must be of type boolean and should not be enclosed in quotes');
         return literal.value;
     }
     if (def.type === 'date' || def.type === 'datetime') {
         if (literal.kind === 'dateRange') return literal;
         const wanted = def.type === 'date' ? 'date' : 'datetime';
         if (literal.kind !== wanted) {
-            throw filterError(def, `must be of type ${def.type === 'date' ? 'date' : 'dateTime'} and should not be enclosed in quotes`);
+            throw filterError(
+                def,
+                `must be of type ${def.type === 'date' ? 'date' : 'dateTime'} and should not be enclosed in quotes`
+            );
         }
         return literal.value;
     }
-    if (literal.kind !== 'number') throw filterError(def, `must be of type ${def.type} and should not be enclosed in quotes`);
+    if (literal.kind !== 'number')
+        throw filterError(def, `must be of type ${def.type} and should not be enclosed in quotes`);
     return literal.value;
 }
 
@@ -527,14 +561,24 @@ function compareValues(left: unknown, right: unknown): number {
 }
 
 function rangeBounds(def: FieldDef, range: Extract<Literal, { kind: 'dateRange' }>): [string, string] {
-    if (def.type === 'date') return [range.start.toISOString().slice(0, 10), range.end.toISOString().slice(0, 10)];
+    if (def.type === 'date')
+        return [range.start.toISOString().slice(0, 10), range.end.toISOString().slice(0, 10)];
     return [range.start.toISOString().replace('Z', '+0000'), range.end.toISOString().replace('Z', '+0000')];
 }
 
-function comparePredicate(def: FieldDef, read: (row: Row) => unknown, op: string, literal: Literal): Predicate {
+function comparePredicate(
+    def: FieldDef,
+    read: (row: Row) => unknown,
+    op: string,
+    literal: Literal
+): Predicate {
     const expected = literalFor(def, literal);
     if (def.type === 'boolean' && op !== '=' && op !== '!=') {
-        throw new RequestError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid operator on boolean field: ${def.name}`);
+        throw new RequestError(
+            400,
+            'INVALID_QUERY_FILTER_OPERATOR',
+            `invalid operator on boolean field: ${def.name}`
+        );
     }
     if (typeof expected === 'object' && expected !== null && (expected as Literal).kind === 'dateRange') {
         const [start, end] = rangeBounds(def, expected as Extract<Literal, { kind: 'dateRange' }>);
@@ -603,7 +647,12 @@ function compile(db: Database, object: ObjectDef, condition: Condition): Predica
         }
         case 'compare': {
             const resolved = resolvePath(db, object, condition.path);
-            return comparePredicate(resolved.def, (row) => readPath(db, resolved, row), condition.op, condition.value);
+            return comparePredicate(
+                resolved.def,
+                (row) => readPath(db, resolved, row),
+                condition.op,
+                condition.value
+            );
         }
         case 'in': {
             const resolved = resolvePath(db, object, condition.path);
@@ -615,7 +664,11 @@ function compile(db: Database, object: ObjectDef, condition: Condition): Predica
         case 'like': {
             const resolved = resolvePath(db, object, condition.path);
             if (!isTextType(resolved.def)) {
-                throw new RequestError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid operator on field: ${resolved.def.name}`);
+                throw new RequestError(
+                    400,
+                    'INVALID_QUERY_FILTER_OPERATOR',
+                    `invalid operator on field: ${resolved.def.name}`
+                );
             }
             const regex = likePattern(condition.pattern);
             return (row) => {
@@ -634,7 +687,12 @@ export interface QueryResult {
 // OFFSET is capped at 2,000 rows (SOQL OFFSET reference); past it Salesforce answers NUMBER_OUTSIDE_VALID_RANGE.
 const MAX_OFFSET = 2_000;
 
-export function runQuery(db: Database, statement: string, includeDeleted: boolean, version: string): QueryResult {
+export function runQuery(
+    db: Database,
+    statement: string,
+    includeDeleted: boolean,
+    version: string
+): QueryResult {
     const query = parseSoql(statement);
     const object = db.schema.byLowerName.get(query.from.toLowerCase());
     if (!object) {
@@ -675,7 +733,10 @@ export function runQuery(db: Database, statement: string, includeDeleted: boolea
     if (query.count) return { totalSize: rows.length, records: [] };
     const records = rows.map((row) => {
         const record: Row = {
-            attributes: { type: object.name, url: `/services/data/v${version}/sobjects/${object.name}/${String(row.Id)}` }
+            attributes: {
+                type: object.name,
+                url: `/services/data/v${version}/sobjects/${object.name}/${String(row.Id)}`
+            }
         };
         for (const resolved of fields) {
             if (!resolved.relationship || !resolved.parentObject) {
@@ -684,7 +745,8 @@ export function runQuery(db: Database, statement: string, includeDeleted: boolea
             }
             const key = resolved.relationship.relationshipName ?? resolved.relationship.name;
             const parentId = row[resolved.relationship.name];
-            const parent = typeof parentId === 'string' ? db.get(resolved.parentObject.name, parentId) : undefined;
+            const parent =
+                typeof parentId === 'string' ? db.get(resolved.parentObject.name, parentId) : undefined;
             if (!parent) {
                 record[key] = null;
                 continue;

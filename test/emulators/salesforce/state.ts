@@ -182,7 +182,10 @@ export class EmulatorState {
     /** Locks for one API call; the injected lock faults are consumed here, one per record write. */
     async lockCampaigns(owner: object, campaignIds: string[]): Promise<RecordError | undefined> {
         const lockError = (id: string): RecordError =>
-            recordError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or 1 records: ${id}`);
+            recordError(
+                'UNABLE_TO_LOCK_ROW',
+                `unable to obtain exclusive access to this record or 1 records: ${id}`
+            );
         if ((this.faults.injectLockErrors ?? 0) > 0) {
             this.faults.injectLockErrors = (this.faults.injectLockErrors ?? 0) - 1;
             return lockError(campaignIds[0] ?? '');

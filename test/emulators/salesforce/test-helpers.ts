@@ -20,9 +20,24 @@ export interface TestOrg extends SalesforceEmulator {
     composite(body: unknown): Promise<Answer>;
 }
 
+const running = new Set<SalesforceEmulator>();
+
+/** Stops every org the current test started (use in afterEach). */
+export async function closeTestOrgs(): Promise<void> {
+    const orgs = [...running];
+    running.clear();
+    await Promise.all(orgs.map((org) => org.close()));
+}
+
 export async function startTestOrg(options: SalesforceEmulatorOptions = {}): Promise<TestOrg> {
     const emulator = await startSalesforceEmulator({ forceAppDir: FIXTURE_FORCE_APP, ...options });
-    const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
+    running.add(emulator);
+    const call = async (
+        method: string,
+        path: string,
+        body?: unknown,
+        headers: Record<string, string> = {}
+    ): Promise<Answer> => {
         const response = await fetch(`${emulator.url}${path}`, {
             method,
             headers: {

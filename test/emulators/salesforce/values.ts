@@ -76,7 +76,8 @@ export function parseDateTimeValue(value: string): string | undefined {
 }
 
 function deserializeError(def: FieldDef, value: unknown): RequestError {
-    const kind = typeof value === 'string' ? 'VALUE_STRING' : typeof value === 'number' ? 'VALUE_NUMBER_INT' : 'VALUE';
+    const kind =
+        typeof value === 'string' ? 'VALUE_STRING' : typeof value === 'number' ? 'VALUE_NUMBER_INT' : 'VALUE';
     const type = soapType(def.type).replace(/^\w+:/, '');
     return new RequestError(
         400,
@@ -121,7 +122,8 @@ export function coerceValue(def: FieldDef, value: unknown): unknown {
 }
 
 // The characters Salesforce accepts in an email address: RFC 5322 atext in the local part (apostrophes included).
-const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const EMAIL =
+    /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
 /** The per-record checks of one value: length, email format, restricted picklist, numeric range. */
 export function checkValue(def: FieldDef, value: unknown): { error?: RecordError; value: unknown } {
@@ -140,7 +142,9 @@ export function checkValue(def: FieldDef, value: unknown): { error?: RecordError
         if (def.type === 'email' && !EMAIL.test(value)) {
             return {
                 value,
-                error: recordError('INVALID_EMAIL_ADDRESS', `${def.label}: invalid email address: ${value}`, [def.name])
+                error: recordError('INVALID_EMAIL_ADDRESS', `${def.label}: invalid email address: ${value}`, [
+                    def.name
+                ])
             };
         }
         if (def.type === 'picklist' && def.restrictedPicklist) {
@@ -156,7 +160,11 @@ export function checkValue(def: FieldDef, value: unknown): { error?: RecordError
             }
         }
     }
-    if (typeof value === 'number' && ['double', 'percent', 'currency'].includes(def.type) && def.precision > 0) {
+    if (
+        typeof value === 'number' &&
+        ['double', 'percent', 'currency'].includes(def.type) &&
+        def.precision > 0
+    ) {
         const rounded = Number(value.toFixed(def.scale));
         const integerDigits = Math.trunc(Math.abs(rounded)).toString().length;
         if (Math.trunc(Math.abs(rounded)) !== 0 && integerDigits > def.precision - def.scale) {
