@@ -32,6 +32,8 @@ export interface StackOptions {
     salesforce?: Parameters<typeof startSalesforceEmulator>[0];
     livestormApi?: boolean;
     webhookSecret?: string;
+    /** Enables the admin page with this token. */
+    adminToken?: string;
     sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
     logLevel?: pino.Level | 'silent';
     /** Fills the Livestorm workspace before the listener starts (what exists when the integration is enabled). */
@@ -69,6 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         LIVESTORM_API_TOKEN: options.livestormApi === false ? undefined : simulator.token,
         LIVESTORM_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
         LIVESTORM_WEBHOOK_SECRET: options.webhookSecret,
+        ADMIN_TOKEN: options.adminToken,
         DATA_DIR: dataDir,
         PORT: '0'
     });
