@@ -4,8 +4,11 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadSchema } from './schema.ts';
 import type { TestOrg } from './test-helpers.ts';
 import { closeTestOrgs, FIXTURE_FORCE_APP, startTestOrg, V } from './test-helpers.ts';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 let org: TestOrg;
 afterEach(closeTestOrgs);
@@ -225,5 +228,37 @@ describe('standalone CLI', () => {
         const [code] = (await once(child, 'exit')) as [number | null];
         expect(code).toBe(0);
         expect(extra).toEqual([]);
+    });
+});
+
+describe('the package in force-app', () => {
+    // The fixture the tests use must describe the same fields as the package others deploy.
+    it('loads by default and defines the same custom fields as the test fixture', () => {
+        const describeFields = (schema: ReturnType<typeof loadSchema>) =>
+            ['Campaign', 'CampaignMember', 'Livestorm_Member_Status__mdt'].flatMap((objectName) =>
+                (schema.objects.get(objectName)?.fields ?? [])
+                    .filter((def) => def.custom)
+                    .map((def) => ({
+                        object: objectName,
+                        name: def.name,
+                        type: def.type,
+                        length: def.length,
+                        precision: def.precision,
+                        scale: def.scale,
+                        nillable: def.nillable,
+                        externalId: def.externalId,
+                        unique: def.unique,
+                        caseSensitive: def.caseSensitive,
+                        restrictedPicklist: def.restrictedPicklist,
+                        values: def.picklistValues.map((value) => value.value)
+                    }))
+                    .sort((a, b) => a.name.localeCompare(b.name))
+            );
+        const packaged = loadSchema(join(REPO_ROOT, 'force-app'));
+        const fixture = loadSchema(FIXTURE_FORCE_APP);
+        expect(describeFields(packaged)).toEqual(describeFields(fixture));
+        expect(packaged.customMetadataRecords.map((record) => record.values)).toEqual(
+            fixture.customMetadataRecords.map((record) => record.values)
+        );
     });
 });
