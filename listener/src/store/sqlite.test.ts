@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
 import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
 
 const NODE_24 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
-const SQLITE_MODULE = pathToFileURL(fileURLToPath(new URL('./sqlite.ts', import.meta.url))).href;
+const SQLITE_MODULE = new URL('./sqlite.ts', import.meta.url).href;
 
 async function temporaryDir(): Promise<string> {
     return mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-store-'));

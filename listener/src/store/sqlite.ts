@@ -29,8 +29,8 @@ const UNKNOWN_REGISTRATION_ORDER = Number.MAX_SAFE_INTEGER;
 // No foreign keys between people, sessions and events on purpose: a registration can be folded before its session or
 // event is known, and the row must be storable then.
 //
-// Deliveries are never deleted, so a plain INTEGER PRIMARY KEY never hands out an id twice; AUTOINCREMENT would cost
-// one more page write (sqlite_sequence) in every durable append.
+// A plain INTEGER PRIMARY KEY could only hand out an id again after the newest row is deleted, and deliveries are never
+// deleted; AUTOINCREMENT would cost one more page write (sqlite_sequence) in every durable append.
 //
 // Dirty selection runs every few hundred ms: the partial indexes on `version > synced_version` hold only rows with
 // work to do, ordered the way dirtyPeople reads them. The role/attendance/replay columns are copies of fields of

@@ -1,5 +1,20 @@
 // The behaviour every Store must have, written once and run against each implementation (sqlite.test.ts,
 // postgres.test.ts). Each test gets a fresh, empty store.
+//
+// Where store.ts leaves a choice open, this suite pins the reading both implementations follow:
+// - dirtySessionIds: a session is due when its own failure is due (or absent) and either its row is dirty or one of
+//   its dirty people is due; a person whose failure is not due does not make the session due.
+// - dirtyPeople: oldest registeredAt first, unknown registration dates last, ties by personId.
+// - commitFold rejects (and writes nothing) when a session or person key appears twice or a delivery id is unknown.
+//   Events are inserted if absent; an existing event with a null title takes the details of an incoming one with a
+//   title but keeps its enabled choice when set; an event with a title is never changed by a fold.
+// - Deliveries marked done lose their error; a requeued delivery keeps its last error until it is folded again.
+// - listDeliveries and listSyncLog are newest first (write order); listFailures orders by failure.at.
+// - resetSessionMembers sets syncedVersion to 0 (dirty for any folded row) and memberId to null; Lead/Contact ids and
+//   failures stay.
+// - setEventEnabled on an unknown event stores a placeholder row (null title) carrying the choice.
+// - setSetting(key, undefined) removes the key.
+// - sessionCounts: registrants exclude team members; attendees, no-shows and replay viewers count every person.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { PersonState, SessionState } from '../fold/types.ts';
