@@ -1,0 +1,133 @@
+// The listener's entry point (`npm start`): read the environment, open the store, start the engine and serve.
+// Everything it wires is built elsewhere; this file only decides the order and how the process ends.
+import { serve } from '@hono/node-server';
+import { configuredInstanceUrl } from './admin/views.ts';
+import { createApp } from './app.ts';
+import { ConfigError, configWarnings, parseEnv, processEnv, secretValues } from './config/env.ts';
+import type { Config } from './config/env.ts';
+import { loadSettings, SettingsError } from './config/settings.ts';
+import { createLivestormClient } from './livestorm/client.ts';
+import { createLogger, createSecretScrubber } from './logger.ts';
+import type { Logger } from './logger.ts';
+import { createSalesforceConnection } from './salesforce/connection.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+import type { SyncEngine } from './sync/engine-port.ts';
+import { createSyncEngine } from './sync/engine.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string): void {
+    process.stderr.write(`${message}\n`);
+    process.exitCode = 1;
+}
+
+async function start(): Promise<void> {
+    let config: Config;
+    try {
+        config = parseEnv(processEnv());
+    } catch (error) {
+        if (error instanceof ConfigError) return fail(error.message);
+        throw error;
+    }
+    const scrub = createSecretScrubber(secretValues(config));
+    const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
+    for (const warning of configWarnings(config)) logger.warn(warning);
+
+    let store: Store | undefined;
+    let server: ReturnType<typeof serve> | undefined;
+    try {
+        const settings = await loadSettings(config.configFile);
+        store = await openStore({
+            dataDir: config.dataDir,
+            ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
+        });
+        const salesforce = createSalesforceConnection(config.salesforce, {
+            apiVersion: config.salesforce.apiVersion
+        });
+        const livestorm =
+            config.livestorm.apiToken === null
+                ? undefined
+                : createLivestormClient({
+                      baseUrl: config.livestorm.apiUrl,
+                      token: config.livestorm.apiToken
+                  });
+        const engine: SyncEngine = createSyncEngine({ store, salesforce, livestorm, settings, logger });
+        let instanceUrl = configuredInstanceUrl(config);
+        const knownInstanceUrl = () => {
+            // OAuth modes learn the instance URL from the token response: ask once the engine is connected.
+            if (instanceUrl === null && engine.health().salesforce === 'connected') {
+                salesforce.instanceUrl().then(
+                    (url) => void (instanceUrl = url),
+                    () => {}
+                );
+            }
+            return instanceUrl;
+        };
+        const app = createApp({ config, store, engine, logger, settings, instanceUrl: knownInstanceUrl });
+        server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+            logger.info(
+                {
+                    port: info.port,
+                    salesforceAuth: config.salesforce.mode,
+                    store: config.databaseUrl ? 'postgresql' : 'sqlite'
+                },
+                'listener ready for Livestorm webhooks at /webhooks/livestorm/[redacted]'
+            );
+        });
+        const running = server;
+        running.on('error', (error) => {
+            logger.fatal({ err: error }, 'the HTTP server failed');
+            void shutdown(logger, running, engine, store, 1);
+        });
+        const onSignal = (signal: NodeJS.Signals) => {
+            logger.info({ signal }, 'shutting down');
+            void shutdown(logger, running, engine, store, 0);
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        // /healthz answers 503 until this resolves; deliveries are already stored and acknowledged meanwhile.
+        await engine.start();
+    } catch (error) {
+        server?.close();
+        await store?.close().catch(() => {});
+        logger.flush();
+        if (error instanceof SettingsError) return fail(scrub(error.message));
+        return fail(scrub(`The listener could not start: ${(error as Error).message}`));
+    }
+}
+
+let shuttingDown = false;
+
+/** Stop accepting requests, let the engine finish its batch, close the store, exit; force the exit after 10 s. */
+async function shutdown(
+    logger: Logger,
+    server: ReturnType<typeof serve>,
+    engine: SyncEngine,
+    store: Store | undefined,
+    code: number
+): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const force = setTimeout(() => {
+        logger.error('shutdown took longer than 10 s: exiting anyway');
+        logger.flush();
+        process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    let exitCode = code;
+    try {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await engine.stop();
+        await store?.close();
+        logger.info('stopped');
+    } catch (error) {
+        logger.error({ err: error }, 'shutdown failed');
+        exitCode = 1;
+    }
+    // pino's destination writes what is buffered synchronously on exit.
+    logger.flush();
+    process.exit(exitCode);
+}
+
+await start();
