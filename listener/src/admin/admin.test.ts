@@ -290,9 +290,9 @@ describe('admin API', () => {
         expect(engine.enabledEvents).toEqual([]);
     });
 
-    it('POST /admin/api/events/:id/default forgets the override', async () => {
+    it('POST /admin/api/events/:id/reset forgets the override', async () => {
         const { app, store } = seeded();
-        await app.request('/admin/api/events/event-2/default', { method: 'POST', headers: bearer });
+        await app.request('/admin/api/events/event-2/reset', { method: 'POST', headers: bearer });
         expect(store.events.get('event-2')?.enabled).toBeNull();
     });
 

@@ -194,7 +194,7 @@ function eventsSection(events: EventView[]): Fragment {
                                       ${
                                           e.source === 'command line'
                                               ? action(
-                                                    `/admin/api/events/${encodeURIComponent(e.eventId)}/default`,
+                                                    `/admin/api/events/${encodeURIComponent(e.eventId)}/reset`,
                                                     'Reset'
                                                 )
                                               : ''

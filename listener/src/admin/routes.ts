@@ -78,7 +78,7 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
     admin.get('/api/sessions', async (c) => c.json({ sessions: await sessionsView(deps) }));
     admin.get('/api/events', async (c) => c.json({ events: await eventsView(deps) }));
 
-    admin.post('/api/events/:id/:action{enable|disable|default}', async (c) => {
+    admin.post('/api/events/:id/:action{enable|disable|reset}', async (c) => {
         const eventId = c.req.param('id');
         const action = c.req.param('action');
         const enabled = action === 'enable' ? true : action === 'disable' ? false : null;
