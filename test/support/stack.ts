@@ -32,6 +32,10 @@ export interface StackOptions {
     salesforce?: Parameters<typeof startSalesforceEmulator>[0];
     livestormApi?: boolean;
     webhookSecret?: string;
+    /** How the listener authenticates: the emulator's static token (default) or the client credentials flow. */
+    salesforceAuth?: 'token' | 'client_credentials';
+    /** Engine pause after REQUEST_LIMIT_EXCEEDED (default 15 min). */
+    limitPauseMs?: number;
     /** Enables the admin page with this token. */
     adminToken?: string;
     sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
@@ -76,9 +80,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PORT: '0'
     });
     const store = await createSqliteStore({ dataDir });
-    const salesforce = createSalesforceConnection({ mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }, { apiVersion: config.salesforce.apiVersion });
+    const salesforce = createSalesforceConnection(
+        options.salesforceAuth === 'client_credentials'
+            ? { mode: 'client_credentials', loginUrl: emulator.url, clientId: 'livestorm-listener', clientSecret: 'client-secret' }
+            : { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+        { apiVersion: config.salesforce.apiVersion }
+    );
     const livestorm = options.livestormApi === false ? undefined : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
-    const engine = createSyncEngine({ store, salesforce, livestorm, settings, logger, pollIntervalMs: 50 });
+    const engine = createSyncEngine({ store, salesforce, livestorm, settings, logger, pollIntervalMs: 50, limitPauseMs: options.limitPauseMs });
     const app = createApp({ config, store, engine, logger, settings });
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -151,18 +151,18 @@ export function createSalesforceConnection(auth: SalesforceAuth, options: Connec
     async function request<T>(method: CompositeSubrequest['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
         let active = await currentSession();
         let response = await send(method, path, body, headers, active);
+        let text = await response.text();
         if (response.status === 401) {
-            await response.body?.cancel();
             const fresh = await refreshSession(active);
             if (fresh) {
                 active = fresh;
                 response = await send(method, path, body, headers, active);
+                text = await response.text();
             }
         }
         const limitInfo = response.headers.get('sforce-limit-info');
         const match = limitInfo ? /api-usage=(\d+)\/(\d+)/.exec(limitInfo) : null;
         if (match) usage = { used: Number(match[1]), limit: Number(match[2]) };
-        const text = await response.text();
         let parsed: unknown = undefined;
         if (text) {
             try {

@@ -27,6 +27,8 @@ export interface SyncEngineDeps {
     concurrency?: number;
     /** How often the store is polled for retries that became due. Default 1 s. */
     pollIntervalMs?: number;
+    /** How long to pause after REQUEST_LIMIT_EXCEEDED or once the API budget is spent. Default 15 min. */
+    limitPauseMs?: number;
     now?: () => number;
 }
 
@@ -48,6 +50,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const now = deps.now ?? Date.now;
     const concurrency = deps.concurrency ?? 4;
     const pollIntervalMs = deps.pollIntervalMs ?? 1000;
+    const limitPauseMs = deps.limitPauseMs ?? 15 * 60_000;
     const claims = new EmailClaims();
     const inFlight = new Map<string, Promise<void>>();
     const titleFailures = new Map<string, number>();
@@ -123,11 +126,11 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         outageAttempts += 1;
         if (error instanceof SalesforceError && error.kind === 'limit') {
             sfState = 'paused';
-            pausedUntil = now() + 15 * 60_000;
+            pausedUntil = now() + limitPauseMs;
             detail = `The org's daily API allocation is exhausted (REQUEST_LIMIT_EXCEEDED): syncing resumes automatically; nothing is lost.`;
         } else {
             sfState = 'retrying';
-            pausedUntil = now() + Math.min(5 * 60_000, 500 * 2 ** Math.min(outageAttempts, 10));
+            pausedUntil = now() + Math.min(5 * 60_000, 250 * 2 ** Math.min(outageAttempts - 1, 11));
             detail =
                 error instanceof SalesforceError && error.kind === 'auth'
                     ? `${error.message}. Check the credentials; deliveries keep being stored and will be synced once Salesforce accepts them.`
@@ -148,7 +151,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         if (!usage || usage.limit === 0) return false;
         if (usage.used < settings.apiBudgetShare * usage.limit) return false;
         sfState = 'paused';
-        pausedUntil = now() + 15 * 60_000;
+        pausedUntil = now() + limitPauseMs;
         detail = `The org has used ${usage.used} of ${usage.limit} daily API calls, over the ${Math.round(settings.apiBudgetShare * 100)}% share allowed (apiBudgetShare): syncing pauses and resumes automatically.`;
         logger.warn(detail);
         return true;

@@ -97,7 +97,7 @@ const RETRY_LATER_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', '
 
 function backoffMs(attempts: number, immediate: boolean): number {
     if (immediate && attempts <= 3) return 0;
-    const base = Math.min(60 * 60_000, 1000 * 2 ** Math.min(attempts, 12));
+    const base = Math.min(60 * 60_000, 500 * 2 ** Math.min(attempts - 1, 13));
     return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 

@@ -1,0 +1,154 @@
+// What goes wrong in production, end to end: Salesforce 5xx storms, expired sessions, the daily limit, row locks,
+// records Salesforce rejects, duplicate rules, missing per-person webhooks. Nothing acknowledged is lost.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, membersOf } from '../support/org.ts';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+});
+
+async function session(current: Stack, title = 'Resilience') {
+    const event = current.simulator.state.createEvent({ title });
+    await current.sender.deliver('event.created', event);
+    const created = current.simulator.state.createSession(event.id, { startsAt: hoursFromNow(3) });
+    await current.sender.deliver('session.created', created);
+    return created;
+}
+
+async function register(current: Stack, sessionId: string, count: number, prefix: string, lastName = 'Person') {
+    const people = Array.from({ length: count }, (_, index) => current.simulator.state.register(sessionId, { firstName: `${prefix}${index}`, lastName, email: `${prefix}${index}@example.com` }));
+    await Promise.all(people.map((person) => current.sender.deliver('people.registered', person)));
+    return people;
+}
+
+describe('resilience', () => {
+    it('a storm of 5xx answers delays the sync but loses nothing', async () => {
+        stack = await startStack();
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        stack.emulator.inspect.setFaults({ serverErrors: { count: 4, status: 503 } });
+        await register(stack, created.id, 20, 'storm');
+        await stack.engine.whenIdle(30_000);
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(20);
+    });
+
+    it('an expired session is refreshed transparently with the client credentials flow', async () => {
+        stack = await startStack({ salesforceAuth: 'client_credentials' });
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        const tokensBefore = stack.emulator.inspect.tokens();
+        stack.emulator.inspect.setFaults({ expireTokens: true });
+        await register(stack, created.id, 3, 'expired');
+        await stack.engine.whenIdle();
+        expect(stack.emulator.inspect.tokens()).toBe(tokensBefore + 1);
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(3);
+    });
+
+    it('a refused static token is reported in the health, and deliveries are kept', async () => {
+        stack = await startStack();
+        stack.emulator.inspect.setFaults({ expireTokens: true });
+        const created = await session(stack);
+        await register(stack, created.id, 2, 'kept');
+        await expect.poll(() => stack!.engine.health().salesforce, { timeout: 10_000 }).toBe('retrying');
+        expect(stack.engine.health().detail, String(stack.engine.health().detail)).toMatch(/SF_ACCESS_TOKEN/);
+        await expect.poll(async () => (await stack!.store.getPeople(created.id)).length, { timeout: 5_000 }).toBe(2);
+        const health = await fetch(`${stack.listenerUrl}/healthz`);
+        expect(health.status).toBe(200);
+    });
+
+    it('REQUEST_LIMIT_EXCEEDED pauses the engine; it resumes and writes everything', async () => {
+        stack = await startStack({ limitPauseMs: 300 });
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        stack.emulator.inspect.setFaults({ exhaustLimit: true });
+        await register(stack, created.id, 5, 'limited');
+        await expect.poll(() => stack!.engine.health().salesforce, { timeout: 10_000 }).toBe('paused');
+        expect(stack.engine.health().detail).toMatch(/REQUEST_LIMIT_EXCEEDED/);
+        stack.emulator.inspect.setFaults({ exhaustLimit: false });
+        await stack.engine.whenIdle(20_000);
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(5);
+    });
+
+    it('rows that hit UNABLE_TO_LOCK_ROW are retried alone until written', async () => {
+        stack = await startStack();
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        stack.emulator.inspect.setFaults({ injectLockErrors: 3 });
+        await register(stack, created.id, 10, 'locked');
+        await stack.engine.whenIdle();
+        await expect.poll(() => membersOf(stack!, String(campaignOf(stack!, created.id).Id)).length, { timeout: 20_000, interval: 200 }).toBe(10);
+        expect(await stack.store.listFailures(10)).toHaveLength(0);
+    });
+
+    it('a record Salesforce rejects is kept with its error, never blocks the others, and syncs after a retry', async () => {
+        stack = await startStack();
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        stack.emulator.inspect.setFaults({
+            recordErrors: (sobject: string, record: Record<string, unknown>) =>
+                sobject === 'Lead' && record.LastName === 'Rejected' ? { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from this domain are not accepted', fields: [] } : undefined
+        });
+        await register(stack, created.id, 5, 'fine');
+        await register(stack, created.id, 1, 'rejected', 'Rejected');
+        await stack.engine.whenIdle();
+        const campaignId = String(campaignOf(stack, created.id).Id);
+        expect(membersOf(stack, campaignId)).toHaveLength(5);
+        const [failure] = await stack.store.listFailures(10);
+        expect(failure?.failure).toMatchObject({ code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from this domain are not accepted' });
+
+        stack.emulator.inspect.setFaults({ recordErrors: undefined });
+        expect(await stack.engine.retryFailures()).toBe(1);
+        await stack.engine.whenIdle();
+        expect(membersOf(stack, campaignId)).toHaveLength(6);
+        expect(await stack.store.listFailures(10)).toHaveLength(0);
+    });
+
+    it('"Alert" duplicate rules are passed with the allowSave header; "Block" rules keep the record with its error', async () => {
+        stack = await startStack({ salesforce: { duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'alert' }] } });
+        let created = await session(stack);
+        stack.emulator.inspect.insert('Lead', { LastName: 'Twin', Company: 'Same Co', Email: 'first.twin@example.com' });
+        await stack.sender.deliver('people.registered', stack.simulator.state.register(created.id, { firstName: 'Second', lastName: 'Twin', email: 'second.twin@example.com', fields: [{ id: 'company', value: 'Same Co', custom: true }] }));
+        await stack.engine.whenIdle();
+        expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(1);
+        await stack.close();
+
+        stack = await startStack({ salesforce: { duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'block' }] } });
+        created = await session(stack);
+        stack.emulator.inspect.insert('Lead', { LastName: 'Twin', Company: 'Same Co', Email: 'first.twin@example.com' });
+        await stack.sender.deliver('people.registered', stack.simulator.state.register(created.id, { firstName: 'Second', lastName: 'Twin', email: 'second.twin@example.com', fields: [{ id: 'company', value: 'Same Co', custom: true }] }));
+        await stack.engine.whenIdle();
+        expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(0);
+        const [failure] = await stack.store.listFailures(10);
+        expect(failure?.failure?.code).toBe('DUPLICATES_DETECTED');
+    });
+
+    it('session.ended without per-person webhooks: attendance is read from Livestorm', async () => {
+        stack = await startStack({ settings: { attendanceReconcileSeconds: 0 } });
+        const created = await session(stack);
+        const people = await register(stack, created.id, 4, 'quiet');
+        await stack.engine.whenIdle();
+        stack.simulator.state.startSession(created.id);
+        stack.simulator.state.endSession(created.id, { attendance: { [people[0]!.id]: { attended: true, durationSec: 1200 }, [people[1]!.id]: { attended: true, durationSec: 60 } } });
+        await stack.sender.deliver('session.ended', stack.simulator.state.getSession(created.id));
+        const campaignId = String(campaignOf(stack, created.id).Id);
+        await expect.poll(() => memberByEmail(stack!, campaignId, 'quiet0@example.com')?.Status, { timeout: 15_000, interval: 100 }).toBe('Attended');
+        await stack.engine.whenIdle();
+        expect(memberByEmail(stack, campaignId, 'quiet1@example.com')).toMatchObject({ Status: 'Attended', Livestorm_Attendance_Duration__c: 60 });
+        expect(memberByEmail(stack, campaignId, 'quiet2@example.com')?.Status).toBe('Did not attend');
+        expect(stack.simulator.calls().byPath['/v1/sessions/:id/people']).toBe(1);
+    });
+
+    it('signed webhooks are verified and synced', async () => {
+        stack = await startStack({ webhookSecret: 'livestorm-signing-secret' });
+        const created = await session(stack, 'Signed');
+        await register(stack, created.id, 2, 'signed');
+        await stack.engine.whenIdle();
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(2);
+        const unsigned = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect(unsigned.status).toBe(401);
+    });
+});
