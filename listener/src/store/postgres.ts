@@ -613,9 +613,9 @@ export async function createPostgresStore(options: { connectionString: string })
         async sessionCounts(sessionId) {
             const rows = await query(
                 `SELECT count(*) FILTER (WHERE role <> 'team_member') AS registrants,
-                        count(*) FILTER (WHERE attendance = 'attended') AS attendees,
-                        count(*) FILTER (WHERE attendance = 'not_attended') AS no_shows,
-                        count(*) FILTER (WHERE replay_watched) AS replay_viewers
+                        count(*) FILTER (WHERE attendance = 'attended' AND role <> 'team_member') AS attendees,
+                        count(*) FILTER (WHERE attendance = 'not_attended' AND role <> 'team_member') AS no_shows,
+                        count(*) FILTER (WHERE replay_watched AND role <> 'team_member') AS replay_viewers
                  FROM people WHERE session_id = $1`,
                 [sessionId]
             );

@@ -14,7 +14,7 @@
 //   failures stay.
 // - setEventEnabled on an unknown event stores a placeholder row (null title) carrying the choice.
 // - setSetting(key, undefined) removes the key.
-// - sessionCounts: registrants exclude team members; attendees, no-shows and replay viewers count every person.
+// - sessionCounts: team members (hosts, speakers) are excluded from all four counts: they are not registrants.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { PersonState, SessionState } from '../fold/types.ts';
@@ -747,7 +747,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 );
                 expect(await store.sessionCounts('s1')).toEqual({
                     registrants: 4,
-                    attendees: 3,
+                    attendees: 2,
                     noShows: 1,
                     replayViewers: 2
                 });
@@ -757,7 +757,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                         people: [personRow('s1', 'p4', { version: 2 }, { attendance: 'not_attended' })]
                     })
                 );
-                expect(await store.sessionCounts('s1')).toMatchObject({ noShows: 2, attendees: 3 });
+                expect(await store.sessionCounts('s1')).toMatchObject({ noShows: 2, attendees: 2 });
             });
 
             it('lists people whose last sync failed, newest failure first', async () => {
