@@ -92,6 +92,35 @@ describe('Campaign per session', () => {
         expect(campaignsOf(stack, ids.past)).toHaveLength(0);
     });
 
+    it('event.published creates Campaigns for sessions created before publication', async () => {
+        stack = await startStack();
+        const event = stack.simulator.state.createEvent({ title: 'Published later', status: 'draft' });
+        const first = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(30) });
+        const second = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(54) });
+        await stack.sender.deliver('event.published', stack.simulator.state.publishEvent(event.id));
+        await expect.poll(() => campaignsOf(stack!, first.id).length + campaignsOf(stack!, second.id).length, { timeout: 10_000 }).toBe(2);
+        expect(campaignOf(stack, second.id).Livestorm_Event_Title__c).toBe('Published later');
+    });
+
+    it('required custom Campaign fields found by describe get the configured default, else a value of their type', async () => {
+        stack = await startStack({
+            salesforce: {
+                extraFields: {
+                    Campaign: [
+                        { name: 'Region__c', type: 'picklist', required: true, picklistValues: ['EMEA', 'AMER'], restricted: true },
+                        { name: 'Budget_Code__c', type: 'string', length: 20, required: true }
+                    ]
+                }
+            },
+            settings: { campaign: { defaults: { Type: 'Webinar', IsActive: true, Budget_Code__c: 'MKT-42' } } }
+        });
+        const event = stack.simulator.state.createEvent({ title: 'Required fields' });
+        const created = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
+        await stack.sender.deliver('session.created', created);
+        await stack.engine.whenIdle();
+        expect(campaignOf(stack, created.id)).toMatchObject({ Region__c: 'EMEA', Budget_Code__c: 'MKT-42', Type: 'Webinar', IsActive: true });
+    });
+
     it('a reschedule and a cancellation found by the refresh of upcoming sessions update the Campaign (Status Aborted)', async () => {
         stack = await startStack({ settings: { refreshIntervalMinutes: 1 } });
         const event = stack.simulator.state.createEvent({ title: 'Moving target' });

@@ -104,6 +104,22 @@ describe('person resolution', () => {
         expect(memberByEmail(stack, second.campaignId, "o'brien@example.com")?.Status).toBe('Registered');
     });
 
+    it('a Livestorm placeholder address is replaced by the e-mail registration field; a fixed Account takes new Contacts', async () => {
+        let accountId = '';
+        stack = await startStack({
+            settings: (org) => {
+                accountId = org.inspect.insert('Account', { Name: 'Inbound registrations' });
+                return { createContacts: true, contactAccount: { strategy: 'fixed', accountId } };
+            }
+        });
+        const { session, campaignId } = await sessionWithCampaign(stack);
+        await stack.sender.deliver('people.registered', stack.simulator.state.register(session.id, { firstName: 'Hidden', lastName: 'Address', email: 'real.address@example.com', placeholderEmail: true }));
+        await stack.engine.whenIdle();
+        const [contact] = contactsByEmail(stack, 'real.address@example.com');
+        expect(contact?.AccountId).toBe(accountId);
+        expect(memberByEmail(stack, campaignId, 'real.address@example.com')?.Status).toBe('Registered');
+    });
+
     it('keeps a registrant with no usable e-mail as a visible failure, and does not sync team members', async () => {
         stack = await startStack();
         const { session, campaignId } = await sessionWithCampaign(stack);

@@ -48,6 +48,25 @@ describe('resilience', () => {
         expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(3);
     });
 
+    it('the JWT bearer flow signs an assertion the org verifies with the certificate', async () => {
+        const { generateKeyPairSync } = await import('node:crypto');
+        const { writeFile, mkdtemp } = await import('node:fs/promises');
+        const { tmpdir } = await import('node:os');
+        const { join } = await import('node:path');
+        const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        const keyFile = join(await mkdtemp(join(tmpdir(), 'lsf-jwt-')), 'server.key');
+        await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+        stack = await startStack({
+            salesforce: { jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+            salesforceAuth: { mode: 'jwt', username: 'integration@acme.example.com', jwtKeyFile: keyFile }
+        });
+        const created = await session(stack, 'JWT');
+        await register(stack, created.id, 2, 'jwt');
+        await stack.engine.whenIdle();
+        expect(stack.emulator.inspect.tokens()).toBeGreaterThanOrEqual(1);
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(2);
+    });
+
     it('a refused static token is reported in the health, and deliveries are kept', async () => {
         stack = await startStack();
         stack.emulator.inspect.setFaults({ expireTokens: true });

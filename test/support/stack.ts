@@ -27,13 +27,13 @@ import type { WebhookSender } from '../emulators/livestorm/webhooks.ts';
 export const WEBHOOK_TOKEN = 'e2e-webhook-token-0123456789abcdef';
 
 export interface StackOptions {
-    /** Behaviour settings (the config file's JSON); fast defaults for tests are applied underneath. */
-    settings?: Record<string, unknown>;
+    /** Behaviour settings (the config file's JSON), or a function of the org (to name its records); fast defaults for tests are applied underneath. */
+    settings?: Record<string, unknown> | ((emulator: SalesforceEmulator) => Record<string, unknown>);
     salesforce?: Parameters<typeof startSalesforceEmulator>[0];
     livestormApi?: boolean;
     webhookSecret?: string;
     /** How the listener authenticates: the emulator's static token (default) or the client credentials flow. */
-    salesforceAuth?: 'token' | 'client_credentials';
+    salesforceAuth?: 'token' | 'client_credentials' | { mode: 'jwt'; username: string; jwtKeyFile: string };
     /** Engine pause after REQUEST_LIMIT_EXCEEDED (default 15 min). */
     limitPauseMs?: number;
     /** Enables the admin page with this token. */
@@ -66,7 +66,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const simulator = await startLivestormSimulator();
     await options.prepare?.(simulator);
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lsf-e2e-')));
-    const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...options.settings });
+    const settingsJson = typeof options.settings === 'function' ? options.settings(emulator) : options.settings;
+    const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...settingsJson });
     const logger = pino({ level: options.logLevel ?? 'silent' });
     const config = parseEnv({
         SF_INSTANCE_URL: emulator.instanceUrl,
@@ -83,7 +84,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const salesforce = createSalesforceConnection(
         options.salesforceAuth === 'client_credentials'
             ? { mode: 'client_credentials', loginUrl: emulator.url, clientId: 'livestorm-listener', clientSecret: 'client-secret' }
-            : { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+            : typeof options.salesforceAuth === 'object'
+              ? { mode: 'jwt', loginUrl: emulator.url, clientId: 'livestorm-listener', username: options.salesforceAuth.username, jwtKeyFile: options.salesforceAuth.jwtKeyFile }
+              : { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
         { apiVersion: config.salesforce.apiVersion }
     );
     const livestorm = options.livestormApi === false ? undefined : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
