@@ -64,7 +64,14 @@ export interface SessionSyncResult {
     campaignRecreated: boolean;
 }
 
-interface Resolution {
+/** What matching needs of a person in a pass. */
+export interface Resolvable {
+    row: { personId: string };
+    email: string;
+    resolution: Resolution | null;
+}
+
+export interface Resolution {
     object: 'Lead' | 'Contact';
     id: string;
     /** The current field values, for enrichment; null when unknown (a converted Lead's Contact). */
@@ -593,7 +600,7 @@ async function assignAccounts(items: Work[], deps: SessionSyncDeps, composite: (
  * person is always added through the same record. Case-insensitive, as Salesforce compares e-mails.
  */
 export function resolvePeople(
-    items: Work[],
+    items: Resolvable[],
     contacts: Record<string, unknown>[] | undefined,
     leads: Record<string, unknown>[] | undefined,
     logger: Logger,
