@@ -38,6 +38,17 @@ function readJestOrVitestJson(file: string): { passed: number; failed: number } 
 
 const suites: SuiteCount[] = [];
 
+// Static checks count as one test each: vitest strips types without checking them.
+const staticChecks: [string, string, string[]][] = [
+    ['typecheck listener', bin('tsc'), ['-p', 'listener']],
+    ['typecheck tests and emulators', bin('tsc'), ['-p', 'test']],
+    ['eslint', bin('eslint'), ['.']]
+];
+for (const [name, command, args] of staticChecks) {
+    const ok = run(command, args) === 0;
+    suites.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1, ran: true });
+}
+
 const jestJson = join(outDir, 'jest.json');
 const jestExit = run(bin('sfdx-lwc-jest'), ['--skipApiVersionCheck', '--', '--json', `--outputFile=${jestJson}`]);
 const jest = readJestOrVitestJson(jestJson);

@@ -108,7 +108,6 @@ const byStatus = new Map<string, number>();
 for (const member of members) byStatus.set(String(member.Status), (byStatus.get(String(member.Status)) ?? 0) + 1);
 const replays = members.filter((member) => member.Livestorm_Replay_Status__c).length;
 const leads = emulator.inspect.records('Lead');
-const contacts = emulator.inspect.records('Contact');
 const newLeads = leads.length - existingLeads - 1;
 const viaContacts = members.filter((member) => member.ContactId && !member.LeadId).length;
 const viaConverted = members.some((member) => member.ContactId === converted.contactId);

@@ -9,7 +9,7 @@ export function soqlString(value: string): string {
         .replace(/\n/g, '\\n')
         .replace(/\r/g, '\\r')
         .replace(/\t/g, '\\t')
-        .replace(/\u0008/g, '\\b')
+        .replaceAll('\b', '\\b')
         .replace(/\f/g, '\\f');
     return `'${escaped}'`;
 }

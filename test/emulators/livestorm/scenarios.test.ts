@@ -122,7 +122,7 @@ describe('playWebinar', () => {
             )
         ).toBe(true);
         expect(
-            registered.some((person) => /[^\u0000-\u007f]/.test(`${person.first_name}${person.last_name}`))
+            registered.some((person) => /[^\p{ASCII}]/u.test(`${person.first_name}${person.last_name}`))
         ).toBe(true);
         expect(registered.some((person) => person.registrant_detail.utm_source !== null)).toBe(true);
         expect(registered.filter((person) => person.role === 'team_member')).toHaveLength(2);

@@ -1,7 +1,7 @@
 // The REST resources under /services/data/vXX.X, shared by direct requests and /composite subrequests.
 import { canonicalId } from './ids.ts';
 import type { Row, WriteOptions, WriteResult } from './engine.ts';
-import { Transaction } from './engine.ts';
+import type { Transaction } from './engine.ts';
 import { describeObject } from './schema.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 import { runQuery } from './soql.ts';
