@@ -66,8 +66,10 @@ describe('Campaign per session', () => {
         expect(campaignsOf(stack, session.id)).toHaveLength(0);
         expect((await stack.store.countDeliveries()).done).toBeGreaterThanOrEqual(3);
 
+        // As `npx livestorm-sf events enable` does: it only writes the store; the running listener notices.
+        const later = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(50) });
         await stack.store.setEventEnabled(event.id, true);
-        await stack.engine.eventEnabled(event.id);
+        await expect.poll(() => campaignsOf(stack!, later.id).length, { timeout: 10_000 }).toBe(1);
         await stack.engine.whenIdle();
         const campaign = campaignOf(stack, session.id);
         expect(memberByEmail(stack, String(campaign.Id), 'optin@example.com')?.Status).toBe('Registered');

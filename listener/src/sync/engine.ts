@@ -71,6 +71,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let dirtySessions = 0;
     let lastRefreshAt = now();
     let activatedAt = 0;
+    const knownEnabled = new Map<string, boolean>();
     /** Per session: when its first unwritten change and its latest change were folded (for micro-batching). */
     const changes = new Map<string, { first: number; last: number }>();
 
@@ -366,7 +367,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             inFlight.set(sessionId, run);
         }
 
-        // 4. periodic work against Livestorm, within its quota
+        // 4. events switched on from elsewhere (the command line writes the store): discover their upcoming sessions
+        for (const event of await store.listEvents()) {
+            const enabled = await effectiveEnabled(event, event.eventId);
+            const before = knownEnabled.get(event.eventId);
+            knownEnabled.set(event.eventId, enabled);
+            if (enabled && before === false) void discoverEvent(event.eventId);
+        }
+
+        // 5. periodic work against Livestorm, within its quota
         for (const [sessionId, dueAt] of reconcileAt) {
             if (dueAt > now()) continue;
             reconcileAt.set(sessionId, Infinity);
