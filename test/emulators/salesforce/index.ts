@@ -48,6 +48,8 @@ export interface SalesforceEmulatorOptions {
     duplicateRules?: DuplicateRule[];
     /** How long a write waits for a Campaign row lock held by a concurrent call. Default 0. */
     lockWaitMs?: number;
+    /** Faults active from the start (the same as `inspect.setFaults` right after start-up). */
+    faults?: Partial<Faults>;
 }
 
 /** Direct access to the emulated org, for tests; nothing here counts as an API call. */
@@ -175,11 +177,13 @@ export async function startSalesforceEmulator(
     const address = server.address() as AddressInfo;
     url = `http://127.0.0.1:${address.port}`;
     const accessToken = state.issueToken();
+    const inspect = createInspector(state);
+    if (options.faults) inspect.setFaults(options.faults);
     return {
         url,
         instanceUrl: url,
         accessToken,
-        inspect: createInspector(state),
+        inspect,
         close: () =>
             new Promise<void>((resolveClose, reject) => {
                 if ('closeAllConnections' in server) server.closeAllConnections();

@@ -115,6 +115,13 @@ describe('row locks on a Campaign', () => {
 });
 
 describe('injected faults and latency', () => {
+    it('starts with the faults given at start-up (here an exhausted daily limit: 403 REQUEST_LIMIT_EXCEEDED)', async () => {
+        org = await startTestOrg({ faults: { exhaustLimit: true } });
+        const answer = await org.call('GET', `${V}/limits`);
+        expect(answer.status).toBe(403);
+        expect(answer.body).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    });
+
     it('fails the records a recordErrors hook picks', async () => {
         org = await startTestOrg();
         org.inspect.setFaults({
