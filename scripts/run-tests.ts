@@ -25,15 +25,14 @@ function readJestOrVitestJson(file: string): { passed: number; failed: number } 
     const report = JSON.parse(readFileSync(file, 'utf8')) as {
         numPassedTests: number;
         numFailedTests: number;
-        numFailedTestSuites?: number;
-        numRuntimeErrorTestSuites?: number;
+        testResults?: { status: string; assertionResults?: { status: string }[] }[];
     };
-    // A suite that fails to load has no failed test but must still count as a failure.
-    const brokenSuites = (report.numRuntimeErrorTestSuites ?? 0) + (report.numFailedTestSuites ?? 0);
-    return {
-        passed: report.numPassedTests,
-        failed: report.numFailedTests + (report.numFailedTests === 0 ? brokenSuites : 0)
-    };
+    // A file that fails outside its tests (it does not load, a beforeAll hook fails) has no failed test of its own
+    // but still counts as one failure.
+    const brokenFiles = (report.testResults ?? []).filter(
+        (result) => result.status === 'failed' && !(result.assertionResults ?? []).some((assertion) => assertion.status === 'failed')
+    ).length;
+    return { passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles };
 }
 
 const suites: SuiteCount[] = [];

