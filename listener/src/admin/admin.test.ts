@@ -415,4 +415,54 @@ describe('admin page', () => {
         expect(page).not.toContain(ADMIN_TOKEN);
         expect(page).not.toContain('access-token');
     });
+
+    describe('settings', () => {
+        async function appWithConfigFile() {
+            const { mkdtemp, readFile } = await import('node:fs/promises');
+            const { tmpdir } = await import('node:os');
+            const { join } = await import('node:path');
+            const configFile = join(await mkdtemp(join(tmpdir(), 'lsf-settings-')), 'livestorm-sf.config.json');
+            return { ...createTestApp({ env: { CONFIG_FILE: configFile } }), configFile, readFile };
+        }
+
+        it('POST /admin/api/settings validates, writes CONFIG_FILE and applies the settings at once', async () => {
+            const { app, settings, configFile, readFile } = await appWithConfigFile();
+            const res = await app.request('/admin/api/settings', {
+                method: 'POST',
+                headers: { ...bearer, 'content-type': 'application/json' },
+                body: JSON.stringify({ createContacts: true, campaign: { nameTemplate: '{event title} ({YYYY-MM-DD})' } })
+            });
+            expect(res.status).toBe(200);
+            expect(settings.createContacts).toBe(true);
+            expect(settings.campaign.nameTemplate).toBe('{event title} ({YYYY-MM-DD})');
+            expect(settings.enabledByDefault).toBe(true);
+            expect(JSON.parse(await readFile(configFile, 'utf8'))).toMatchObject({ createContacts: true });
+        });
+
+        it('refuses invalid settings with the path of the mistake and changes nothing', async () => {
+            const { app, settings, configFile, readFile } = await appWithConfigFile();
+            const res = await app.request('/admin/api/settings', {
+                method: 'POST',
+                headers: { ...bearer, 'content-type': 'application/json' },
+                body: JSON.stringify({ mapping: { lead: [{ from: 'shoe_size', to: 'Title' }] } })
+            });
+            expect(res.status).toBe(400);
+            expect(((await res.json()) as { error: string }).error).toMatch(/mapping\.lead\.0\.from/);
+            expect(settings.mapping.lead[0]!.from).toBe('first_name');
+            await expect(readFile(configFile, 'utf8')).rejects.toThrow();
+        });
+
+        it('the page form posts JSON text and shows the error after a redirect', async () => {
+            const { app } = await appWithConfigFile();
+            const res = await app.request('/admin/api/settings', {
+                method: 'POST',
+                headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({ settings: '{ not json' }).toString()
+            });
+            expect(res.status).toBe(303);
+            const page = await (await app.request(res.headers.get('location')!, { headers: bearer })).text();
+            expect(page).toContain('Not saved: the settings are not valid JSON');
+            expect(page).toContain('name="settings"');
+        });
+    });
 });

@@ -19,6 +19,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font: 12px/1.4 ui-monospace, monospace; }
 pre { background: #fff; padding: 0.75rem; overflow: auto; border: 1px solid #eceef1; }
 form { display: inline; margin: 0; }
+form.settings { display: block; }
+form.settings label { display: block; margin-bottom: 0.25rem; }
+textarea { width: 100%; box-sizing: border-box; font: 12px/1.4 ui-monospace, monospace; }
 button { font: inherit; padding: 0.1rem 0.6rem; cursor: pointer; }
 .ok { color: #17702e; } .bad { color: #b3261e; } .muted { color: #6b7280; }
 .cards { display: flex; flex-wrap: wrap; gap: 0.75rem; }
@@ -304,6 +307,8 @@ export interface AdminPageData {
     failures: FailureView[];
     syncLog: SyncLogView[];
     settings: Settings;
+    configFile: string;
+    settingsError: string | null;
 }
 
 export function adminPage(data: AdminPageData): Fragment {
@@ -319,7 +324,17 @@ export function adminPage(data: AdminPageData): Fragment {
             ${quarantineSection(data.quarantine)} ${failuresSection(data.failures)}
             ${syncLogSection(data.syncLog)}
             <h2 id="settings">Settings</h2>
-            <p class="muted">Read from CONFIG_FILE at start-up.</p>
-            <pre>${JSON.stringify(data.settings, null, 2)}</pre>`
+            <p class="muted">
+                Saved to <code>${data.configFile}</code> and applied at once. Field mapping, fallbacks, Contacts or
+                Leads, Campaign name and defaults, per-event switches: every key is described in the README.
+            </p>
+            ${data.settingsError ? html`<p class="bad" role="alert">Not saved: ${data.settingsError}</p>` : ''}
+            <form method="post" action="/admin/api/settings" class="settings">
+                <label for="settings-json">Settings (JSON)</label>
+                <textarea id="settings-json" name="settings" rows="24" spellcheck="false">
+${JSON.stringify(data.settings, null, 2)}</textarea
+                >
+                <button type="submit">Save settings</button>
+            </form>`
     );
 }

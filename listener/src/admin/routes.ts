@@ -2,6 +2,7 @@
 // post is answered with a redirect back to the page section so the page needs no script.
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { applySettings, parseSettings, saveSettings, SettingsError } from '../config/settings.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliveryState } from '../store/store.ts';
 import { requireAdmin } from './auth.ts';
@@ -39,6 +40,11 @@ function intQuery(c: Context, name: string, fallback: number, max: number): numb
     return Number.isInteger(value) && value >= 0 ? Math.min(value, max) : fallback;
 }
 
+function settingsRejected(c: Context, message: string): Response {
+    if (isFormPost(c)) return c.redirect(`/admin?settingsError=${encodeURIComponent(message)}#settings`, 303);
+    return c.json({ error: message }, 400);
+}
+
 /** The admin sub-app; mount it with `app.route('/admin', createAdminRoutes(deps))`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
     const { store, engine, logger } = deps;
@@ -70,7 +76,17 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
             syncLogView(deps, 50)
         ]);
         return c.html(
-            adminPage({ health, sessions, events, quarantine, failures, syncLog, settings: deps.settings })
+            adminPage({
+                health,
+                sessions,
+                events,
+                quarantine,
+                failures,
+                syncLog,
+                settings: deps.settings,
+                configFile: deps.config.configFile,
+                settingsError: c.req.query('settingsError') ?? null
+            })
         );
     });
 
@@ -143,6 +159,28 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
         const retried = await engine.retryFailures(sessionId);
         logger.info({ sessionId, retried }, 'failed records retried from the admin page');
         return done(c, 'failures', { retried }, 202);
+    });
+
+    admin.get('/api/settings', (c) => c.json({ settings: deps.settings, configFile: deps.config.configFile }));
+    // Settings are validated by the same schema as the file, written to CONFIG_FILE, then applied to the running
+    // listener without a restart.
+    admin.post('/api/settings', async (c) => {
+        let json: unknown;
+        try {
+            json = isFormPost(c) ? JSON.parse(String((await c.req.parseBody()).settings ?? '')) : await c.req.json();
+        } catch {
+            return settingsRejected(c, 'the settings are not valid JSON');
+        }
+        try {
+            const next = parseSettings(json, 'the settings');
+            await saveSettings(deps.config.configFile, next);
+            applySettings(deps.settings, next);
+            logger.info({ configFile: deps.config.configFile }, 'settings changed from the admin page');
+            return done(c, 'settings', { settings: deps.settings });
+        } catch (error) {
+            if (error instanceof SettingsError) return settingsRejected(c, error.message);
+            throw error;
+        }
     });
 
     admin.get('/api/sync-log', async (c) =>

@@ -204,3 +204,24 @@ export async function loadSettings(file: string): Promise<Settings> {
     }
     return parseSettings(json, `CONFIG_FILE ${file}`);
 }
+
+/**
+ * Writes settings to the config file atomically (a temporary file renamed over it): a crash never leaves half a file.
+ * @throws SettingsError when the file cannot be written
+ */
+export async function saveSettings(file: string, settings: Settings): Promise<void> {
+    const { writeFile, rename } = await import('node:fs/promises');
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+        await writeFile(temporary, `${JSON.stringify(settings, null, 4)}\n`, 'utf8');
+        await rename(temporary, file);
+    } catch (error) {
+        throw new SettingsError(`CONFIG_FILE ${file} cannot be written: ${(error as Error).message}`);
+    }
+}
+
+/** Replaces the live settings in place: every part of the listener holding the object sees the new values. */
+export function applySettings(live: Settings, next: Settings): void {
+    for (const key of Object.keys(live) as (keyof Settings)[]) delete live[key];
+    Object.assign(live, next);
+}
