@@ -37,11 +37,29 @@ function eventRowOf(eventId: string, attributes: EventAttributes | undefined): E
     };
 }
 
+// Folding reads rows, folds, and writes them back: two folds of the same rows interleaved at an await would lose
+// one's changes. Every fold of this process therefore runs one after the other.
+let foldChain: Promise<unknown> = Promise.resolve();
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = foldChain.then(work, work);
+    foldChain = next.catch(() => undefined);
+    return next;
+}
+
 /**
  * Folds items into the store in one commit.
  * @param doneDeliveryIds inbox rows consumed by these items, marked done in the same transaction
  */
-export async function applyFoldItems(
+export function applyFoldItems(
+    store: Store,
+    items: readonly FoldItem[],
+    doneDeliveryIds: number[] = [],
+    quarantined: { id: number; reason: string }[] = []
+): Promise<Omit<FoldOutcome, 'deliveries' | 'quarantined'>> {
+    return serialized(() => foldIntoStore(store, items, doneDeliveryIds, quarantined));
+}
+
+async function foldIntoStore(
     store: Store,
     items: readonly FoldItem[],
     doneDeliveryIds: number[] = [],
@@ -150,7 +168,11 @@ export async function applyFoldItems(
  * Folds up to `limit` pending deliveries. Unusable content (already checked at the edge, but a replayed or older row
  * may still be bad) is quarantined with its reason instead of blocking the inbox.
  */
-export async function foldPendingDeliveries(store: Store, limit = 1000): Promise<FoldOutcome> {
+export function foldPendingDeliveries(store: Store, limit = 1000): Promise<FoldOutcome> {
+    return serialized(() => foldPending(store, limit));
+}
+
+async function foldPending(store: Store, limit: number): Promise<FoldOutcome> {
     const deliveries = await store.pendingDeliveries(limit);
     if (deliveries.length === 0) return { deliveries: 0, quarantined: 0, sessionIds: [], publishedEventIds: [] };
     const items: FoldItem[] = [];
@@ -168,6 +190,6 @@ export async function foldPendingDeliveries(store: Store, limit = 1000): Promise
         else if (webhook.kind === 'session') items.push({ kind: 'session', source: webhook.event, sessionId: webhook.sessionId, attributes: webhook.attributes });
         else if (webhook.kind === 'event') items.push({ kind: 'event', event: webhook.event, eventId: webhook.eventId, attributes: webhook.attributes });
     }
-    const outcome = await applyFoldItems(store, items, done, quarantined);
+    const outcome = await foldIntoStore(store, items, done, quarantined);
     return { deliveries: deliveries.length, quarantined: quarantined.length, ...outcome };
 }
