@@ -5,11 +5,16 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startLivestormSimulator } from '../../../test/emulators/livestorm/index.ts';
 import type { LivestormSimulator } from '../../../test/emulators/livestorm/index.ts';
-import { loadSettings } from '../config/settings.ts';
+import { startSalesforceEmulator } from '../../../test/emulators/salesforce/index.ts';
+import { loadSettings, parseSettings } from '../config/settings.ts';
 import { applyFoldItems } from '../fold/folder.ts';
+import { createLivestormClient } from '../livestorm/client.ts';
+import { createLogger } from '../logger.ts';
+import { createSalesforceConnection } from '../salesforce/connection.ts';
 import { sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
 import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
+import { createSyncEngine } from '../sync/engine.ts';
 import { BACKFILLED_SESSIONS_SETTING, createBackfillCommand, parseSince } from './backfill.ts';
 import type { BackfillDeps } from './backfill.ts';
 import type { CliContext } from './context.ts';
@@ -387,6 +392,51 @@ describe('livestorm-sf backfill', () => {
             expect(text).toContain(`Session ${ids.january} was not written: This session ended before`);
             expect(text).toContain('turn on "syncPastSessions"');
         });
+
+        it('follows the real sync engine writing the backfilled sessions to the org', async () => {
+            const org = await startSalesforceEmulator();
+            const store = await createSqliteStore({ dataDir: join(dir, 'data') });
+            const engine = createSyncEngine({
+                store,
+                salesforce: createSalesforceConnection(
+                    { mode: 'token', instanceUrl: org.instanceUrl, accessToken: org.accessToken },
+                    { apiVersion: '66.0' }
+                ),
+                livestorm: createLivestormClient({ baseUrl: livestorm.apiUrl, token: livestorm.token }),
+                // The engine sets aside sessions that ended before it first started unless this is on.
+                settings: parseSettings({ syncPastSessions: true }),
+                logger: createLogger({ level: 'silent', secrets: [] }),
+                pollIntervalMs: 20
+            });
+            try {
+                await engine.start();
+                expect(await backfill(['--yes', '--wait'], { waitPollMs: 20, waitTimeoutMs: 20_000 })).toBe(
+                    0
+                );
+            } finally {
+                await engine.stop();
+                await store.close();
+                await org.close();
+            }
+            expect(out.join('\n')).toContain('The listener wrote 2 sessions to Salesforce.');
+            const campaigns = org.inspect.records('Campaign');
+            // The engine's own first start also gave the upcoming session its Campaign.
+            expect(campaigns.map((campaign) => campaign.Livestorm_Session_Id__c).sort()).toEqual(
+                [ids.january, ids.december, ids.upcoming].sort()
+            );
+            const january = campaigns.find((campaign) => campaign.Livestorm_Session_Id__c === ids.january);
+            const members = org.inspect
+                .records('CampaignMember')
+                .filter((member) => member.CampaignId === january?.Id);
+            expect(members.map((member) => member.Status).sort()).toEqual([
+                'Attended',
+                'Did not attend',
+                'Did not attend'
+            ]);
+            expect(
+                members.filter((member) => member.Livestorm_Replay_Status__c === 'Has watched replay')
+            ).toHaveLength(1);
+        }, 30_000);
 
         it('stops waiting after its time limit when no listener runs', async () => {
             expect(await backfill(['--yes', '--wait'], { waitPollMs: 20, waitTimeoutMs: 200 })).toBe(1);
