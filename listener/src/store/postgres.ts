@@ -335,11 +335,7 @@ export async function createPostgresStore(options: { connectionString: string })
                     statuses_ready, failure, next_attempt_at
                  FROM jsonb_to_recordset($1::jsonb) AS r(${SESSION_RECORD})
                  ON CONFLICT (session_id) DO UPDATE SET
-                    event_id = excluded.event_id, state = excluded.state, version = excluded.version,
-                    synced_version = excluded.synced_version, campaign_id = excluded.campaign_id,
-                    campaign_created_by_us = excluded.campaign_created_by_us,
-                    statuses_ready = excluded.statuses_ready, failure = excluded.failure,
-                    next_attempt_at = excluded.next_attempt_at`,
+                    event_id = excluded.event_id, state = excluded.state, version = excluded.version`,
                 [JSON.stringify(records)]
             );
         }
@@ -367,11 +363,8 @@ export async function createPostgresStore(options: { connectionString: string })
                  FROM jsonb_to_recordset($1::jsonb) AS r(${PERSON_RECORD})
                  ON CONFLICT (session_id, person_id) DO UPDATE SET
                     event_id = excluded.event_id, state = excluded.state, version = excluded.version,
-                    synced_version = excluded.synced_version, sf_object = excluded.sf_object,
-                    sf_id = excluded.sf_id, member_id = excluded.member_id, failure = excluded.failure,
-                    next_attempt_at = excluded.next_attempt_at, failed_at = excluded.failed_at,
-                    role = excluded.role, attendance = excluded.attendance,
-                    replay_watched = excluded.replay_watched, registration_order = excluded.registration_order`,
+                    role = excluded.role, attendance = excluded.attendance, replay_watched = excluded.replay_watched,
+                    registration_order = excluded.registration_order`,
                 [JSON.stringify(records)]
             );
         }

@@ -323,10 +323,7 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
              VALUES (:session_id, :event_id, :state, :version, :synced_version, :campaign_id,
                 :campaign_created_by_us, :statuses_ready, :failure, :next_attempt_at)
              ON CONFLICT (session_id) DO UPDATE SET
-                event_id = excluded.event_id, state = excluded.state, version = excluded.version,
-                synced_version = excluded.synced_version, campaign_id = excluded.campaign_id,
-                campaign_created_by_us = excluded.campaign_created_by_us, statuses_ready = excluded.statuses_ready,
-                failure = excluded.failure, next_attempt_at = excluded.next_attempt_at`
+                event_id = excluded.event_id, state = excluded.state, version = excluded.version`
         ).run({
             ...sessionSyncColumns(row),
             event_id: row.eventId,
@@ -344,10 +341,8 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
                 :registration_order)
              ON CONFLICT (session_id, person_id) DO UPDATE SET
                 event_id = excluded.event_id, state = excluded.state, version = excluded.version,
-                synced_version = excluded.synced_version, sf_object = excluded.sf_object, sf_id = excluded.sf_id,
-                member_id = excluded.member_id, failure = excluded.failure, next_attempt_at = excluded.next_attempt_at,
-                failed_at = excluded.failed_at, role = excluded.role, attendance = excluded.attendance,
-                replay_watched = excluded.replay_watched, registration_order = excluded.registration_order`
+                role = excluded.role, attendance = excluded.attendance, replay_watched = excluded.replay_watched,
+                registration_order = excluded.registration_order`
         ).run({
             ...personSyncColumns(row),
             event_id: row.eventId,

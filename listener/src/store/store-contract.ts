@@ -338,7 +338,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 ]);
             });
 
-            it('replaces existing rows with the rows given, sync columns included', async () => {
+            it('replaces state and version of existing rows and keeps their sync columns (the sync owns them)', async () => {
                 await store.commitFold(
                     foldCommit({
                         sessions: [sessionRow('s1', { campaignId: 'c-old', statusesReady: true })],
@@ -347,14 +347,15 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                         ]
                     })
                 );
+                // A fold that read the rows before a sync pass saved its ids must not write the stale ids back.
                 const session = sessionRow('s1', {
                     version: 2,
                     state: sessionState('s1', 'event-1', { status: 'live', startedAt: 1_760_000_100 })
                 });
                 const person = personRow('s1', 'p1', { version: 2 }, { attendance: 'attended' });
                 await store.commitFold(foldCommit({ sessions: [session], people: [person] }));
-                expect(await store.getSessions(['s1'])).toEqual([session]);
-                expect(await store.getPeople('s1')).toEqual([person]);
+                expect(await store.getSessions(['s1'])).toEqual([{ ...session, campaignId: 'c-old', statusesReady: true }]);
+                expect(await store.getPeople('s1')).toEqual([{ ...person, sfId: 'old', memberId: 'm-old', failure: failure(1, 1) }]);
             });
 
             it('commits nothing when a person key appears twice', async () => {

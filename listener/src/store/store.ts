@@ -116,6 +116,10 @@ export interface Store {
     requeueDelivery(id: number): Promise<boolean>;
 
     // ---- folded state, written with the deliveries it consumed in one transaction
+    /**
+     * New rows are inserted whole; existing rows get their state and version only — their sync columns belong to the
+     * sync (a pass that saved ids while the fold ran keeps them).
+     */
     commitFold(commit: FoldCommit): Promise<void>;
     getSessions(sessionIds: string[]): Promise<SessionRow[]>;
     listSessions(filter?: { eventId?: string }): Promise<SessionRow[]>;
