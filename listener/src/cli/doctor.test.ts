@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -250,6 +250,56 @@ describe('livestorm-sf doctor', () => {
         expect(code).toBe(1);
         expect(lineWith('Livestorm refused')).toBe('✖ Livestorm refused LIVESTORM_API_TOKEN (HTTP 401).');
         expect(out.join('\n')).not.toContain('not-the-token-1234');
+    });
+
+    it('fails a required lookup even when fallbacks name it: no placeholder can fill a lookup', async () => {
+        const org = await startOrg({
+            extraFields: {
+                Contact: [{ name: 'Team__c', type: 'reference', referenceTo: 'User', required: true }]
+            }
+        });
+        writeFileSync(
+            join(dir, 'config.json'),
+            JSON.stringify({ fallbacks: { Team__c: '005xx0000000001AAA' } })
+        );
+        expect(await runDoctorCli(jwtEnv(org))).toBe(1);
+        expect(lineWith('Contact.Team__c')).toContain(
+            'a lookup the listener cannot fill, so every create fails'
+        );
+        expect(out.join('\n')).toContain(
+            'Give it a default value or make it not required in Setup › Object Manager › Contact.'
+        );
+    });
+
+    it('fails an API version the org does not serve and stops there', async () => {
+        const org = await startOrg({ apiVersion: '64.0' });
+        expect(await runDoctorCli(jwtEnv(org, { SF_API_VERSION: '66.0' }))).toBe(1);
+        expect(lineWith('is not served')).toBe(
+            '✖ API version 66.0 is not served by this org (newest: 64.0).'
+        );
+        expect(out.join('\n')).toContain('Set SF_API_VERSION to 64.0 or lower');
+        expect(out.join('\n')).not.toContain('Marketing User');
+    });
+
+    it('checks the member status records: a label longer than a Campaign Member Status', async () => {
+        const forceApp = join(dir, 'force-app');
+        cpSync(DEFAULT_FORCE_APP_DIR, forceApp, { recursive: true });
+        const record = join(
+            forceApp,
+            'main/default/customMetadata/Livestorm_Member_Status.Attended.md-meta.xml'
+        );
+        writeFileSync(
+            record,
+            readFileSync(record, 'utf8').replace(
+                '<value xsi:type="xsd:string">Attended</value>',
+                '<value xsi:type="xsd:string">Attended the live session from beginning to end</value>'
+            )
+        );
+        const org = await startOrg({ forceAppDir: forceApp });
+        expect(await runDoctorCli(jwtEnv(org))).toBe(1);
+        expect(lineWith('Livestorm Member Status')).toBe(
+            '✖ Livestorm Member Status: label of Attended is longer than 40 characters.'
+        );
     });
 
     it('prints JSON with --json', async () => {
