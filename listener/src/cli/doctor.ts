@@ -431,9 +431,13 @@ async function salesforceChecks(
 ): Promise<DoctorCheck[]> {
     const checks: DoctorCheck[] = [];
     const apiVersion = config.salesforce.apiVersion;
-    let instanceUrl: string;
+    let credentialsAccepted: DoctorCheck;
     try {
-        instanceUrl = await connection.instanceUrl();
+        const instanceUrl = await connection.instanceUrl();
+        credentialsAccepted = pass(
+            'credentials',
+            `Salesforce accepts ${connection.authDescription} (${instanceUrl}).`
+        );
     } catch (error) {
         // A token request refused (SalesforceAuthError) or an unreadable key file or sf CLI org.
         return [credentialFailure(config, error)];
@@ -446,10 +450,7 @@ async function salesforceChecks(
         const newest = served.at(-1) ?? 'none';
         if (!served.includes(apiVersion)) {
             return [
-                pass(
-                    'credentials',
-                    `Salesforce session obtained with ${connection.authDescription} (${instanceUrl}).`
-                ),
+                skip('credentials', 'Credentials: not checked until the API version is one the org serves.'),
                 fail(
                     'api-version',
                     `API version ${apiVersion} is not served by this org (newest: ${newest}).`,
@@ -480,22 +481,12 @@ async function salesforceChecks(
     try {
         const resources = await connection.request<Record<string, unknown>>('GET', '');
         identityUrl = resources.identity;
-        checks.unshift(
-            pass(
-                'credentials',
-                `Salesforce session obtained with ${connection.authDescription} (${instanceUrl}).`
-            )
-        );
+        checks.unshift(credentialsAccepted);
         checks.push(pass('api-access', 'The REST API answers.'));
     } catch (error) {
         if (error instanceof SalesforceError && error.kind === 'auth')
             return [credentialFailure(config, error), ...checks];
-        checks.unshift(
-            pass(
-                'credentials',
-                `Salesforce session obtained with ${connection.authDescription} (${instanceUrl}).`
-            )
-        );
+        checks.unshift(credentialsAccepted);
         if (error instanceof SalesforceError) return [...checks, apiAccessFailure(error)];
         throw error;
     }
