@@ -403,8 +403,9 @@ describe('livestorm-sf backfill', () => {
                     { apiVersion: '66.0' }
                 ),
                 livestorm: createLivestormClient({ baseUrl: livestorm.apiUrl, token: livestorm.token }),
-                // The engine sets aside sessions that ended before it first started unless this is on.
-                settings: parseSettings({ syncPastSessions: true }),
+                // Default settings: sessions that ended before the engine first started are set aside, except the
+                // ones a backfill asked for.
+                settings: parseSettings({}),
                 logger: createLogger({ level: 'silent', secrets: [] }),
                 pollIntervalMs: 20
             });

@@ -34,7 +34,8 @@ const PEOPLE_PER_CALL = 100;
  * Store setting listing the sessions an operator backfilled: the engine's "ended before the listener started" rule
  * must not apply to them.
  */
-export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
+import { BACKFILLED_SESSIONS_SETTING } from '../sync/engine.ts';
+export { BACKFILLED_SESSIONS_SETTING };
 
 export interface BackfillTarget {
     event: LivestormEvent;

@@ -220,8 +220,10 @@ describe('livestorm-sf usage', () => {
         expect(err.join('\n')).toMatch(/Unknown option '--colour'/);
     });
 
-    it('says that doctor is not available yet', async () => {
+    it('doctor without Salesforce variables fails and names what is missing', async () => {
         expect(await runCli(['doctor'], ctx)).toBe(1);
-        expect(err.join('\n')).toContain('not available yet');
+        const output = [...out, ...err].join('\n');
+        expect(output).not.toContain('not available yet');
+        expect(output).toMatch(/SF_INSTANCE_URL|SF_LOGIN_URL|SF_TARGET_ORG|LIVESTORM_WEBHOOK_TOKEN/);
     });
 });

@@ -3,9 +3,10 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { CliCommand } from './command.ts';
-import { notAvailableYet } from './command.ts';
+import { backfill } from './backfill.ts';
 import { defaultCliContext, isUserError } from './context.ts';
 import type { CliContext } from './context.ts';
+import { doctor } from './doctor.ts';
 import { eventsDisable, eventsEnable, eventsList, eventsReset } from './events.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 
@@ -16,8 +17,8 @@ export const COMMANDS: readonly CliCommand[] = [
     eventsReset,
     quarantineList,
     quarantineReplay,
-    notAvailableYet('doctor', 'check every Salesforce prerequisite and explain what is missing'),
-    notAvailableYet('backfill', 'sync past sessions of an event')
+    doctor,
+    backfill
 ];
 
 const ENVIRONMENT_HELP = `Environment: DATA_DIR (default ./.data) or DATABASE_URL selects the store the listener uses;

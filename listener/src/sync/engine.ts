@@ -44,6 +44,8 @@ export interface RunningSyncEngine extends SyncEngine {
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
 const NOT_BEFORE_BACKFILL = 8.64e15;
+/** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
+export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
 export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const { store, salesforce, livestorm, settings, logger } = deps;
@@ -282,7 +284,14 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         const row = await fetchPlaceholder(loaded);
         const event = await eventDetails(row.eventId);
         if (!(await effectiveEnabled(event, row.eventId))) return;
-        if (!settings.syncPastSessions && PAST_STATUSES.has(row.state.status) && row.state.createdAt > 0 && row.state.createdAt * 1000 < activatedAt && !row.campaignId) {
+        if (
+            !settings.syncPastSessions &&
+            PAST_STATUSES.has(row.state.status) &&
+            row.state.createdAt > 0 &&
+            row.state.createdAt * 1000 < activatedAt &&
+            !row.campaignId &&
+            !(await store.getSetting<string[]>(BACKFILLED_SESSIONS_SETTING))?.includes(sessionId)
+        ) {
             await store.saveSyncedSession({
                 ...row,
                 failure: { code: 'PAST_SESSION', message: 'This session ended before the integration was enabled; run a backfill to sync it.', fields: [], attempts: 1, nextAttemptAt: NOT_BEFORE_BACKFILL, at: now() }
