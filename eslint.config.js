@@ -29,7 +29,10 @@ export default defineConfig([
         languageOptions: { globals: { ...globals.node } },
         rules: {
             '@typescript-eslint/consistent-type-imports': 'error',
-            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+            '@typescript-eslint/no-unused-vars': [
+                'error',
+                { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+            ],
             '@typescript-eslint/no-explicit-any': 'warn'
         }
     },
@@ -38,7 +41,10 @@ export default defineConfig([
         files: ['listener/src/**/*.ts'],
         ignores: ['listener/src/config/env.ts', 'listener/src/**/*.test.ts'],
         rules: {
-            'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through config/env.ts.' }]
+            'no-restricted-properties': [
+                'error',
+                { object: 'process', property: 'env', message: 'Read configuration through config/env.ts.' }
+            ]
         }
     },
     {

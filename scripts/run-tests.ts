@@ -30,7 +30,9 @@ function readJestOrVitestJson(file: string): { passed: number; failed: number } 
     // A file that fails outside its tests (it does not load, a beforeAll hook fails) has no failed test of its own
     // but still counts as one failure.
     const brokenFiles = (report.testResults ?? []).filter(
-        (result) => result.status === 'failed' && !(result.assertionResults ?? []).some((assertion) => assertion.status === 'failed')
+        (result) =>
+            result.status === 'failed' &&
+            !(result.assertionResults ?? []).some((assertion) => assertion.status === 'failed')
     ).length;
     return { passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles };
 }
@@ -49,19 +51,36 @@ for (const [name, command, args] of staticChecks) {
 }
 
 const jestJson = join(outDir, 'jest.json');
-const jestExit = run(bin('sfdx-lwc-jest'), ['--skipApiVersionCheck', '--', '--json', `--outputFile=${jestJson}`]);
+const jestExit = run(bin('sfdx-lwc-jest'), [
+    '--skipApiVersionCheck',
+    '--',
+    '--json',
+    `--outputFile=${jestJson}`
+]);
 const jest = readJestOrVitestJson(jestJson);
 suites.push({ name: 'LWC (jest)', passed: jest?.passed ?? 0, failed: jest ? jest.failed : 1, ran: !!jest });
 if (jest && jestExit !== 0 && jest.failed === 0) suites[suites.length - 1]!.failed = 1;
 
 const vitestJson = join(outDir, 'vitest.json');
-const vitestExit = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const vitestExit = run(bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`
+]);
 const vitest = readJestOrVitestJson(vitestJson);
-suites.push({ name: 'vitest (listener, emulators, metadata, e2e)', passed: vitest?.passed ?? 0, failed: vitest ? vitest.failed : 1, ran: !!vitest });
+suites.push({
+    name: 'vitest (listener, emulators, metadata, e2e)',
+    passed: vitest?.passed ?? 0,
+    failed: vitest ? vitest.failed : 1,
+    ran: !!vitest
+});
 if (vitest && vitestExit !== 0 && vitest.failed === 0) suites[suites.length - 1]!.failed = 1;
 
 for (const suite of suites) {
-    console.log(`${suite.name}: ${suite.passed} passed, ${suite.failed} failed${suite.ran ? '' : ' (did not run)'}`);
+    console.log(
+        `${suite.name}: ${suite.passed} passed, ${suite.failed} failed${suite.ran ? '' : ' (did not run)'}`
+    );
 }
 const passed = suites.reduce((sum, s) => sum + s.passed, 0);
 const failed = suites.reduce((sum, s) => sum + s.failed, 0);

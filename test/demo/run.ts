@@ -45,7 +45,9 @@ const stack = await startStack({
     sender: { duplicateRate: 0.05, reorderWindow: 20, seed: 7 }
 });
 const { emulator, simulator, sender, engine } = stack;
-line(`  Salesforce emulator ${emulator.instanceUrl} (${latencyMs} ms per API call) · Livestorm simulator ${simulator.apiUrl}`);
+line(
+    `  Salesforce emulator ${emulator.instanceUrl} (${latencyMs} ms per API call) · Livestorm simulator ${simulator.apiUrl}`
+);
 line(`  listener ${stack.listenerUrl} — webhook URL /webhooks/livestorm/<token>`);
 
 // What the org already holds: the listener must reuse these people, not duplicate them.
@@ -55,16 +57,31 @@ const existingEmails: string[] = [];
 const accountId = emulator.inspect.insert('Account', { Name: 'Northwind Traders' });
 for (let index = 0; index < existingContacts; index += 1) {
     const email = `contact${index}@northwind.example.com`;
-    emulator.inspect.insert('Contact', { FirstName: 'Known', LastName: `Contact ${index}`, Email: email, AccountId: accountId });
+    emulator.inspect.insert('Contact', {
+        FirstName: 'Known',
+        LastName: `Contact ${index}`,
+        Email: email,
+        AccountId: accountId
+    });
     existingEmails.push(email);
 }
 for (let index = 0; index < existingLeads; index += 1) {
     const email = `lead${index}@contoso.example.com`;
-    emulator.inspect.insert('Lead', { FirstName: 'Known', LastName: `Lead ${index}`, Company: 'Contoso', Email: email });
+    emulator.inspect.insert('Lead', {
+        FirstName: 'Known',
+        LastName: `Lead ${index}`,
+        Company: 'Contoso',
+        Email: email
+    });
     existingEmails.push(email);
 }
 const convertedEmail = 'converted@fabrikam.example.com';
-const convertedLead = emulator.inspect.insert('Lead', { FirstName: 'Conny', LastName: 'Verted', Company: 'Fabrikam', Email: convertedEmail });
+const convertedLead = emulator.inspect.insert('Lead', {
+    FirstName: 'Conny',
+    LastName: 'Verted',
+    Company: 'Fabrikam',
+    Email: convertedEmail
+});
 const converted = emulator.inspect.convertLead(convertedLead);
 existingEmails.push(convertedEmail);
 line(`  org before: ${existingContacts} Contacts, ${existingLeads + 1} Leads (1 converted to a Contact)`);
@@ -95,7 +112,9 @@ const summary = await playWebinar({
     async onPhase(phase) {
         await engine.whenIdle(120_000);
         const calls = emulator.inspect.calls().total;
-        line(`  ${elapsed().padStart(7)}  ${phaseLabels[phase].padEnd(36)} synced · ${calls - callsBefore} API call${calls - callsBefore === 1 ? '' : 's'}`);
+        line(
+            `  ${elapsed().padStart(7)}  ${phaseLabels[phase].padEnd(36)} synced · ${calls - callsBefore} API call${calls - callsBefore === 1 ? '' : 's'}`
+        );
         callsBefore = calls;
     }
 });
@@ -105,7 +124,8 @@ await engine.whenIdle(120_000);
 const campaign = campaignOf(stack, summary.sessionId);
 const members = membersOf(stack, String(campaign.Id));
 const byStatus = new Map<string, number>();
-for (const member of members) byStatus.set(String(member.Status), (byStatus.get(String(member.Status)) ?? 0) + 1);
+for (const member of members)
+    byStatus.set(String(member.Status), (byStatus.get(String(member.Status)) ?? 0) + 1);
 const replays = members.filter((member) => member.Livestorm_Replay_Status__c).length;
 const leads = emulator.inspect.records('Lead');
 const newLeads = leads.length - existingLeads - 1;
@@ -117,25 +137,53 @@ const participants = summary.people.filter((person) => person.role === 'particip
 
 line();
 line('What happened in the org');
-line(`  Campaign      "${campaign.Name}" (${campaign.Id}), StartDate ${campaign.StartDate}, linked by Livestorm_Session_Id__c`);
-line(`  Statuses      ${statusesOf(stack, String(campaign.Id)).map((row) => `${row.Label}${row.IsDefault ? ' (default)' : ''}${row.HasResponded ? ' (responded)' : ''}`).join(', ')}`);
-line(`  Members       ${members.length}: ${[...byStatus].map(([status, count]) => `${count} ${status}`).join(', ')}; ${replays} with a Replay Status`);
-line(`  People        ${newLeads} new Leads; ${viaContacts} members through existing Contacts${viaConverted ? ' (incl. the converted Lead’s Contact)' : ''}; existing Leads reused, not duplicated`);
-line(`  Card counts   registrants ${campaign.Livestorm_Registrants__c}, attendees ${campaign.Livestorm_Attendees__c}, no-shows ${campaign.Livestorm_No_Shows__c}, replay viewers ${campaign.Livestorm_Replay_Viewers__c}`);
+line(
+    `  Campaign      "${campaign.Name}" (${campaign.Id}), StartDate ${campaign.StartDate}, linked by Livestorm_Session_Id__c`
+);
+line(
+    `  Statuses      ${statusesOf(stack, String(campaign.Id))
+        .map(
+            (row) =>
+                `${row.Label}${row.IsDefault ? ' (default)' : ''}${row.HasResponded ? ' (responded)' : ''}`
+        )
+        .join(', ')}`
+);
+line(
+    `  Members       ${members.length}: ${[...byStatus].map(([status, count]) => `${count} ${status}`).join(', ')}; ${replays} with a Replay Status`
+);
+line(
+    `  People        ${newLeads} new Leads; ${viaContacts} members through existing Contacts${viaConverted ? ' (incl. the converted Lead’s Contact)' : ''}; existing Leads reused, not duplicated`
+);
+line(
+    `  Card counts   registrants ${campaign.Livestorm_Registrants__c}, attendees ${campaign.Livestorm_Attendees__c}, no-shows ${campaign.Livestorm_No_Shows__c}, replay viewers ${campaign.Livestorm_Replay_Viewers__c}`
+);
 line(`  Team members  ${summary.people.length - participants} not synced (hosts), as configured`);
 if (failures.length) {
-    line(`  Kept for you  ${failures.length} registrant(s) with an error, visible on the admin page and retryable:`);
-    for (const failure of failures.slice(0, 5)) line(`                - ${failure.state.firstName ?? ''} ${failure.state.lastName ?? ''}: ${failure.failure?.code} — ${failure.failure?.message}`);
+    line(
+        `  Kept for you  ${failures.length} registrant(s) with an error, visible on the admin page and retryable:`
+    );
+    for (const failure of failures.slice(0, 5))
+        line(
+            `                - ${failure.state.firstName ?? ''} ${failure.state.lastName ?? ''}: ${failure.failure?.code} — ${failure.failure?.message}`
+        );
 }
 line();
 line('What it cost');
-line(`  Salesforce API calls: ${calls.total} in all (${calls.byKind.composite} composite, ${calls.byKind.query} query, ${calls.byKind.sobject} single-record, ${calls.byKind.describe} describe) for ${participants} registrants`);
+line(
+    `  Salesforce API calls: ${calls.total} in all (${calls.byKind.composite} composite, ${calls.byKind.query} query, ${calls.byKind.sobject} single-record, ${calls.byKind.describe} describe) for ${participants} registrants`
+);
 // A per-record integration: per registrant a Contact query, a Lead query, a Lead create when new and a member
 // create; then one member update per attendance result and per replay.
 const naive = participants * 3 + newLeads + participants + replays;
-line(`  ≈ ${((calls.total / participants) * 1000).toFixed(1)} calls per 1,000 registrants over the whole webinar, where a per-record integration makes ${naive} calls (≈ ${Math.round((naive / participants) * 1000)} per 1,000)`);
-line(`  Livestorm API calls: ${simulator.calls().total} (event title, session details) — never one per person`);
-line(`  Webhooks delivered: ${sender.stats().sent} (incl. ${sender.stats().duplicates} duplicates), all acknowledged; ${elapsed()} in all`);
+line(
+    `  ≈ ${((calls.total / participants) * 1000).toFixed(1)} calls per 1,000 registrants over the whole webinar, where a per-record integration makes ${naive} calls (≈ ${Math.round((naive / participants) * 1000)} per 1,000)`
+);
+line(
+    `  Livestorm API calls: ${simulator.calls().total} (event title, session details) — never one per person`
+);
+line(
+    `  Webhooks delivered: ${sender.stats().sent} (incl. ${sender.stats().duplicates} duplicates), all acknowledged; ${elapsed()} in all`
+);
 line();
 if (values.keep) {
     line(`Still running. Admin page: ${stack.listenerUrl}/admin?token=demo-admin  ·  Ctrl+C to stop.`);

@@ -3,7 +3,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
-import { campaignOf, campaignsOf, hoursFromNow, memberByEmail, membersOf, statusesOf } from '../support/org.ts';
+import {
+    campaignOf,
+    campaignsOf,
+    hoursFromNow,
+    memberByEmail,
+    membersOf,
+    statusesOf
+} from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -17,7 +24,13 @@ describe('Campaign per session', () => {
         const title = 'A'.repeat(60) + ' — very long webinar title that goes on and on';
         const event = stack.simulator.state.createEvent({ title });
         const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
-        const people = Array.from({ length: 30 }, (_, index) => stack!.simulator.state.register(session.id, { firstName: 'C', lastName: `${index}`, email: `concurrent${index}@example.com` }));
+        const people = Array.from({ length: 30 }, (_, index) =>
+            stack!.simulator.state.register(session.id, {
+                firstName: 'C',
+                lastName: `${index}`,
+                email: `concurrent${index}@example.com`
+            })
+        );
         await Promise.all([
             stack.sender.deliver('session.created', session),
             stack.sender.deliver('session.created', session),
@@ -31,7 +44,11 @@ describe('Campaign per session', () => {
         stack.emulator.inspect.update('Campaign', String(campaign.Id), { Name: 'Renamed by an admin' });
         await stack.sender.deliver('session.started', stack.simulator.state.startSession(session.id));
         await stack.engine.whenIdle();
-        expect(campaignOf(stack, session.id)).toMatchObject({ Id: campaign.Id, Name: 'Renamed by an admin', Livestorm_Session_Status__c: 'live' });
+        expect(campaignOf(stack, session.id)).toMatchObject({
+            Id: campaign.Id,
+            Name: 'Renamed by an admin',
+            Livestorm_Session_Status__c: 'live'
+        });
     });
 
     it('a deleted Campaign is recreated with its statuses and its members restored', async () => {
@@ -39,18 +56,30 @@ describe('Campaign per session', () => {
         const event = stack.simulator.state.createEvent({ title: 'Deleted later' });
         const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
         await stack.sender.deliver('session.created', session);
-        const alice = stack.simulator.state.register(session.id, { firstName: 'Alice', lastName: 'A', email: 'alice@example.com' });
+        const alice = stack.simulator.state.register(session.id, {
+            firstName: 'Alice',
+            lastName: 'A',
+            email: 'alice@example.com'
+        });
         await stack.sender.deliver('people.registered', alice);
         await stack.engine.whenIdle();
         const first = campaignOf(stack, session.id);
         stack.emulator.inspect.delete('Campaign', String(first.Id));
 
-        const bob = stack.simulator.state.register(session.id, { firstName: 'Bob', lastName: 'B', email: 'bob@example.com' });
+        const bob = stack.simulator.state.register(session.id, {
+            firstName: 'Bob',
+            lastName: 'B',
+            email: 'bob@example.com'
+        });
         await stack.sender.deliver('people.registered', bob);
         await stack.engine.whenIdle();
         const second = campaignOf(stack, session.id);
         expect(second.Id).not.toBe(first.Id);
-        expect(statusesOf(stack, String(second.Id)).map((row) => row.Label)).toEqual(['Registered', 'Attended', 'Did not attend']);
+        expect(statusesOf(stack, String(second.Id)).map((row) => row.Label)).toEqual([
+            'Registered',
+            'Attended',
+            'Did not attend'
+        ]);
         expect(memberByEmail(stack, String(second.Id), 'alice@example.com')?.Status).toBe('Registered');
         expect(memberByEmail(stack, String(second.Id), 'bob@example.com')?.Status).toBe('Registered');
     });
@@ -61,7 +90,14 @@ describe('Campaign per session', () => {
         await stack.sender.deliver('event.created', event);
         const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
         await stack.sender.deliver('session.created', session);
-        await stack.sender.deliver('people.registered', stack.simulator.state.register(session.id, { firstName: 'Op', lastName: 'In', email: 'optin@example.com' }));
+        await stack.sender.deliver(
+            'people.registered',
+            stack.simulator.state.register(session.id, {
+                firstName: 'Op',
+                lastName: 'In',
+                email: 'optin@example.com'
+            })
+        );
         await stack.engine.whenIdle();
         expect(campaignsOf(stack, session.id)).toHaveLength(0);
         expect((await stack.store.countDeliveries()).done).toBeGreaterThanOrEqual(3);
@@ -84,8 +120,14 @@ describe('Campaign per session', () => {
                 ids.past = simulator.state.createSession(live.id, { startsAt: hoursFromNow(-72) }).id;
                 simulator.state.startSession(ids.past);
                 simulator.state.endSession(ids.past, { attendance: {} });
-                const onDemandEvent = simulator.state.createEvent({ title: 'Replay library', onDemand: true });
-                ids.onDemand = simulator.state.createSession(onDemandEvent.id, { startsAt: hoursFromNow(-240), status: 'on_demand' }).id;
+                const onDemandEvent = simulator.state.createEvent({
+                    title: 'Replay library',
+                    onDemand: true
+                });
+                ids.onDemand = simulator.state.createSession(onDemandEvent.id, {
+                    startsAt: hoursFromNow(-240),
+                    status: 'on_demand'
+                }).id;
             }
         });
         await stack.engine.whenIdle();
@@ -100,7 +142,11 @@ describe('Campaign per session', () => {
         const first = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(30) });
         const second = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(54) });
         await stack.sender.deliver('event.published', stack.simulator.state.publishEvent(event.id));
-        await expect.poll(() => campaignsOf(stack!, first.id).length + campaignsOf(stack!, second.id).length, { timeout: 10_000 }).toBe(2);
+        await expect
+            .poll(() => campaignsOf(stack!, first.id).length + campaignsOf(stack!, second.id).length, {
+                timeout: 10_000
+            })
+            .toBe(2);
         expect(campaignOf(stack, second.id).Livestorm_Event_Title__c).toBe('Published later');
     });
 
@@ -109,24 +155,40 @@ describe('Campaign per session', () => {
             salesforce: {
                 extraFields: {
                     Campaign: [
-                        { name: 'Region__c', type: 'picklist', required: true, picklistValues: ['EMEA', 'AMER'], restricted: true },
+                        {
+                            name: 'Region__c',
+                            type: 'picklist',
+                            required: true,
+                            picklistValues: ['EMEA', 'AMER'],
+                            restricted: true
+                        },
                         { name: 'Budget_Code__c', type: 'string', length: 20, required: true }
                     ]
                 }
             },
-            settings: { campaign: { defaults: { Type: 'Webinar', IsActive: true, Budget_Code__c: 'MKT-42' } } }
+            settings: {
+                campaign: { defaults: { Type: 'Webinar', IsActive: true, Budget_Code__c: 'MKT-42' } }
+            }
         });
         const event = stack.simulator.state.createEvent({ title: 'Required fields' });
         const created = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
         await stack.sender.deliver('session.created', created);
         await stack.engine.whenIdle();
-        expect(campaignOf(stack, created.id)).toMatchObject({ Region__c: 'EMEA', Budget_Code__c: 'MKT-42', Type: 'Webinar', IsActive: true });
+        expect(campaignOf(stack, created.id)).toMatchObject({
+            Region__c: 'EMEA',
+            Budget_Code__c: 'MKT-42',
+            Type: 'Webinar',
+            IsActive: true
+        });
     });
 
     it('a reschedule and a cancellation found by the refresh of upcoming sessions update the Campaign (Status Aborted)', async () => {
         stack = await startStack({ settings: { refreshIntervalMinutes: 1 } });
         const event = stack.simulator.state.createEvent({ title: 'Moving target' });
-        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(24), timezone: 'UTC' });
+        const session = stack.simulator.state.createSession(event.id, {
+            startsAt: hoursFromNow(24),
+            timezone: 'UTC'
+        });
         await stack.sender.deliver('session.created', session);
         await stack.engine.whenIdle();
         const original = campaignOf(stack, session.id);
@@ -134,10 +196,17 @@ describe('Campaign per session', () => {
         stack.simulator.state.reschedule(session.id, later);
         await stack.engine.refreshUpcoming();
         await stack.engine.whenIdle();
-        expect(campaignOf(stack, session.id)).toMatchObject({ Id: original.Id, Name: original.Name, StartDate: new Date(later * 1000).toISOString().slice(0, 10) });
+        expect(campaignOf(stack, session.id)).toMatchObject({
+            Id: original.Id,
+            Name: original.Name,
+            StartDate: new Date(later * 1000).toISOString().slice(0, 10)
+        });
         stack.simulator.state.cancelSession(session.id);
         await stack.engine.refreshUpcoming();
         await stack.engine.whenIdle();
-        expect(campaignOf(stack, session.id)).toMatchObject({ Status: 'Aborted', Livestorm_Session_Status__c: 'canceled' });
+        expect(campaignOf(stack, session.id)).toMatchObject({
+            Status: 'Aborted',
+            Livestorm_Session_Status__c: 'canceled'
+        });
     });
 });

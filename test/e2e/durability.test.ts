@@ -50,11 +50,23 @@ describe('durability of acknowledged deliveries', () => {
             ...extraEnv
         };
         listener = await startListenerProcess(env);
-        const sender = createWebhookSender({ url: `${listener.url}/webhooks/livestorm/${TOKEN}`, retryDelaysMs: [], concurrency: 16 });
+        const sender = createWebhookSender({
+            url: `${listener.url}/webhooks/livestorm/${TOKEN}`,
+            retryDelaysMs: [],
+            concurrency: 16
+        });
         const event = simulator.state.createEvent({ title: 'Durability' });
-        const session = simulator.state.createSession(event.id, { startsAt: Math.floor(Date.now() / 1000) + 7200 });
+        const session = simulator.state.createSession(event.id, {
+            startsAt: Math.floor(Date.now() / 1000) + 7200
+        });
         await sender.deliver('session.created', session);
-        const people = Array.from({ length: 300 }, (_, index) => simulator.state.register(session.id, { firstName: 'K', lastName: `${index}`, email: `kill${index}@example.com` }));
+        const people = Array.from({ length: 300 }, (_, index) =>
+            simulator.state.register(session.id, {
+                firstName: 'K',
+                lastName: `${index}`,
+                email: `kill${index}@example.com`
+            })
+        );
         const acknowledged = new Set<string>();
         let killed = false;
         await Promise.all(
@@ -72,13 +84,31 @@ describe('durability of acknowledged deliveries', () => {
         expect(acknowledged.size).toBeGreaterThan(20);
         listener = await startListenerProcess(env);
         const campaignMembers = () => {
-            const campaign = emulator.inspect.records('Campaign').find((row: Record<string, unknown>) => row.Livestorm_Session_Id__c === session.id);
+            const campaign = emulator.inspect
+                .records('Campaign')
+                .find((row: Record<string, unknown>) => row.Livestorm_Session_Id__c === session.id);
             if (!campaign) return new Set<string>();
-            const leads = new Map(emulator.inspect.records('Lead').map((lead: Record<string, unknown>) => [lead.Id, String(lead.Email)]));
-            return new Set(emulator.inspect.records('CampaignMember').filter((member: Record<string, unknown>) => member.CampaignId === campaign.Id).map((member: Record<string, unknown>) => leads.get(member.LeadId)));
+            const leads = new Map(
+                emulator.inspect
+                    .records('Lead')
+                    .map((lead: Record<string, unknown>) => [lead.Id, String(lead.Email)])
+            );
+            return new Set(
+                emulator.inspect
+                    .records('CampaignMember')
+                    .filter((member: Record<string, unknown>) => member.CampaignId === campaign.Id)
+                    .map((member: Record<string, unknown>) => leads.get(member.LeadId))
+            );
         };
-        await expect.poll(() => [...acknowledged].every((email) => campaignMembers().has(email)), { timeout: 30_000, interval: 250 }).toBe(true);
-        const emails = emulator.inspect.records('Lead').map((lead: Record<string, unknown>) => String(lead.Email));
+        await expect
+            .poll(() => [...acknowledged].every((email) => campaignMembers().has(email)), {
+                timeout: 30_000,
+                interval: 250
+            })
+            .toBe(true);
+        const emails = emulator.inspect
+            .records('Lead')
+            .map((lead: Record<string, unknown>) => String(lead.Email));
         expect(new Set(emails).size).toBe(emails.length);
     }
 

@@ -19,7 +19,14 @@ describe('API economy', () => {
         await stack.sender.deliver('session.created', session);
         await stack.engine.whenIdle();
         stack.emulator.inspect.resetCalls();
-        await stack.sender.deliver('people.registered', stack.simulator.state.register(session.id, { firstName: 'Iso', lastName: 'Lated', email: 'isolated@example.com' }));
+        await stack.sender.deliver(
+            'people.registered',
+            stack.simulator.state.register(session.id, {
+                firstName: 'Iso',
+                lastName: 'Lated',
+                email: 'isolated@example.com'
+            })
+        );
         await stack.engine.whenIdle();
         expect(membersOf(stack, String(campaignOf(stack, session.id).Id))).toHaveLength(1);
         expect(stack.emulator.inspect.calls().total).toBeLessThanOrEqual(2);
@@ -28,7 +35,10 @@ describe('API economy', () => {
     it('1,000 registrants in a burst over the whole lifecycle cost at most 6 API calls after start-up', async () => {
         // Each phase of the webinar arrives as one burst gathered in one batch (in-process delivery is slower than
         // Livestorm's, so the batch window is widened to cover it; the benchmark measures the default window).
-        stack = await startStack({ settings: { batchWindowMs: 1000, maxBatchWaitMs: 30_000 }, sender: { concurrency: 16 } });
+        stack = await startStack({
+            settings: { batchWindowMs: 1000, maxBatchWaitMs: 30_000 },
+            sender: { concurrency: 16 }
+        });
         stack.emulator.inspect.resetCalls();
         const event = stack.simulator.state.createEvent({ title: 'Big webinar' });
         await stack.sender.deliver('event.created', event);
@@ -36,25 +46,61 @@ describe('API economy', () => {
         await stack.sender.deliver('session.created', session);
         await stack.engine.whenIdle();
         // Start-up reads describes and statuses once (1 call); it is not per registrant.
-        const people = Array.from({ length: 1000 }, (_, index) => stack!.simulator.state.register(session.id, { firstName: 'Burst', lastName: `${index}`, email: `burst${index}@example.com` }));
+        const people = Array.from({ length: 1000 }, (_, index) =>
+            stack!.simulator.state.register(session.id, {
+                firstName: 'Burst',
+                lastName: `${index}`,
+                email: `burst${index}@example.com`
+            })
+        );
         const before = stack.emulator.inspect.calls().total;
         const sessionCalls = before - 1;
         await Promise.all(people.map((person) => stack!.sender.deliver('people.registered', person)));
         await stack.engine.whenIdle();
         stack.simulator.state.startSession(session.id);
-        stack.simulator.state.endSession(session.id, { attendance: Object.fromEntries(people.map((person, index) => [person.id, { attended: index % 3 !== 0, durationSec: 900 }])) });
+        stack.simulator.state.endSession(session.id, {
+            attendance: Object.fromEntries(
+                people.map((person, index) => [person.id, { attended: index % 3 !== 0, durationSec: 900 }])
+            )
+        });
         await stack.sender.deliver('session.ended', stack.simulator.state.getSession(session.id));
-        await Promise.all(people.map((person, index) => stack!.sender.deliver(index % 3 !== 0 ? 'people.attended' : 'people.not_attended', stack!.simulator.state.getPerson(person.id, session.id))));
+        await Promise.all(
+            people.map((person, index) =>
+                stack!.sender.deliver(
+                    index % 3 !== 0 ? 'people.attended' : 'people.not_attended',
+                    stack!.simulator.state.getPerson(person.id, session.id)
+                )
+            )
+        );
         await stack.engine.whenIdle();
-        await Promise.all(people.slice(0, 200).map((person) => stack!.sender.deliver('people.watched_replay', stack!.simulator.state.watchReplay(session.id, person.id))));
+        await Promise.all(
+            people
+                .slice(0, 200)
+                .map((person) =>
+                    stack!.sender.deliver(
+                        'people.watched_replay',
+                        stack!.simulator.state.watchReplay(session.id, person.id)
+                    )
+                )
+        );
         await stack.engine.whenIdle();
         const campaignId = String(campaignOf(stack, session.id).Id);
         const members = membersOf(stack, campaignId);
         expect(members).toHaveLength(1000);
         expect(members.filter((member) => member.Status === 'Attended')).toHaveLength(666);
-        expect(members.filter((member) => member.Livestorm_Replay_Status__c === 'Has watched replay')).toHaveLength(200);
+        expect(
+            members.filter((member) => member.Livestorm_Replay_Status__c === 'Has watched replay')
+        ).toHaveLength(200);
         const lifecycleCalls = stack.emulator.inspect.calls().total - 1; // minus the start-up metadata read
-        if (lifecycleCalls > 6) console.log(stack.emulator.inspect.calls().log.map((entry: { method: string; path: string; records?: number }) => `${entry.method} ${entry.path} ${entry.records ?? ''}`));
+        if (lifecycleCalls > 6)
+            console.log(
+                stack.emulator.inspect
+                    .calls()
+                    .log.map(
+                        (entry: { method: string; path: string; records?: number }) =>
+                            `${entry.method} ${entry.path} ${entry.records ?? ''}`
+                    )
+            );
         expect(sessionCalls).toBeLessThanOrEqual(1);
         expect(lifecycleCalls).toBeLessThanOrEqual(6);
     });

@@ -19,8 +19,20 @@ async function session(current: Stack, title = 'Resilience') {
     return created;
 }
 
-async function register(current: Stack, sessionId: string, count: number, prefix: string, lastName = 'Person') {
-    const people = Array.from({ length: count }, (_, index) => current.simulator.state.register(sessionId, { firstName: `${prefix}${index}`, lastName, email: `${prefix}${index}@example.com` }));
+async function register(
+    current: Stack,
+    sessionId: string,
+    count: number,
+    prefix: string,
+    lastName = 'Person'
+) {
+    const people = Array.from({ length: count }, (_, index) =>
+        current.simulator.state.register(sessionId, {
+            firstName: `${prefix}${index}`,
+            lastName,
+            email: `${prefix}${index}@example.com`
+        })
+    );
     await Promise.all(people.map((person) => current.sender.deliver('people.registered', person)));
     return people;
 }
@@ -74,7 +86,9 @@ describe('resilience', () => {
         await register(stack, created.id, 2, 'kept');
         await expect.poll(() => stack!.engine.health().salesforce, { timeout: 10_000 }).toBe('retrying');
         expect(stack.engine.health().detail, String(stack.engine.health().detail)).toMatch(/SF_ACCESS_TOKEN/);
-        await expect.poll(async () => (await stack!.store.getPeople(created.id)).length, { timeout: 5_000 }).toBe(2);
+        await expect
+            .poll(async () => (await stack!.store.getPeople(created.id)).length, { timeout: 5_000 })
+            .toBe(2);
         const health = await fetch(`${stack.listenerUrl}/healthz`);
         expect(health.status).toBe(200);
     });
@@ -99,9 +113,16 @@ describe('resilience', () => {
         stack.emulator.inspect.setFaults({ injectLockErrors: 3 });
         await register(stack, created.id, 10, 'locked');
         await stack.engine.whenIdle();
-        await expect.poll(() => membersOf(stack!, String(campaignOf(stack!, created.id).Id)).length, { timeout: 20_000, interval: 200 }).toBe(10);
+        await expect
+            .poll(() => membersOf(stack!, String(campaignOf(stack!, created.id).Id)).length, {
+                timeout: 20_000,
+                interval: 200
+            })
+            .toBe(10);
         // The store records the success right after Salesforce answers.
-        await expect.poll(async () => (await stack!.store.listFailures(10)).length, { timeout: 5_000 }).toBe(0);
+        await expect
+            .poll(async () => (await stack!.store.listFailures(10)).length, { timeout: 5_000 })
+            .toBe(0);
     });
 
     it('a record Salesforce rejects is kept with its error, never blocks the others, and syncs after a retry', async () => {
@@ -110,7 +131,13 @@ describe('resilience', () => {
         await stack.engine.whenIdle();
         stack.emulator.inspect.setFaults({
             recordErrors: (sobject: string, record: Record<string, unknown>) =>
-                sobject === 'Lead' && record.LastName === 'Rejected' ? { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from this domain are not accepted', fields: [] } : undefined
+                sobject === 'Lead' && record.LastName === 'Rejected'
+                    ? {
+                          statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+                          message: 'Leads from this domain are not accepted',
+                          fields: []
+                      }
+                    : undefined
         });
         await register(stack, created.id, 5, 'fine');
         await register(stack, created.id, 1, 'rejected', 'Rejected');
@@ -118,7 +145,10 @@ describe('resilience', () => {
         const campaignId = String(campaignOf(stack, created.id).Id);
         expect(membersOf(stack, campaignId)).toHaveLength(5);
         const [failure] = await stack.store.listFailures(10);
-        expect(failure?.failure).toMatchObject({ code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Leads from this domain are not accepted' });
+        expect(failure?.failure).toMatchObject({
+            code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+            message: 'Leads from this domain are not accepted'
+        });
 
         stack.emulator.inspect.setFaults({ recordErrors: undefined });
         expect(await stack.engine.retryFailures()).toBe(1);
@@ -128,18 +158,50 @@ describe('resilience', () => {
     });
 
     it('"Alert" duplicate rules are passed with the allowSave header; "Block" rules keep the record with its error', async () => {
-        stack = await startStack({ salesforce: { duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'alert' }] } });
+        stack = await startStack({
+            salesforce: {
+                duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'alert' }]
+            }
+        });
         let created = await session(stack);
-        stack.emulator.inspect.insert('Lead', { LastName: 'Twin', Company: 'Same Co', Email: 'first.twin@example.com' });
-        await stack.sender.deliver('people.registered', stack.simulator.state.register(created.id, { firstName: 'Second', lastName: 'Twin', email: 'second.twin@example.com', fields: [{ id: 'company', value: 'Same Co', custom: true }] }));
+        stack.emulator.inspect.insert('Lead', {
+            LastName: 'Twin',
+            Company: 'Same Co',
+            Email: 'first.twin@example.com'
+        });
+        await stack.sender.deliver(
+            'people.registered',
+            stack.simulator.state.register(created.id, {
+                firstName: 'Second',
+                lastName: 'Twin',
+                email: 'second.twin@example.com',
+                fields: [{ id: 'company', value: 'Same Co', custom: true }]
+            })
+        );
         await stack.engine.whenIdle();
         expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(1);
         await stack.close();
 
-        stack = await startStack({ salesforce: { duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'block' }] } });
+        stack = await startStack({
+            salesforce: {
+                duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'block' }]
+            }
+        });
         created = await session(stack);
-        stack.emulator.inspect.insert('Lead', { LastName: 'Twin', Company: 'Same Co', Email: 'first.twin@example.com' });
-        await stack.sender.deliver('people.registered', stack.simulator.state.register(created.id, { firstName: 'Second', lastName: 'Twin', email: 'second.twin@example.com', fields: [{ id: 'company', value: 'Same Co', custom: true }] }));
+        stack.emulator.inspect.insert('Lead', {
+            LastName: 'Twin',
+            Company: 'Same Co',
+            Email: 'first.twin@example.com'
+        });
+        await stack.sender.deliver(
+            'people.registered',
+            stack.simulator.state.register(created.id, {
+                firstName: 'Second',
+                lastName: 'Twin',
+                email: 'second.twin@example.com',
+                fields: [{ id: 'company', value: 'Same Co', custom: true }]
+            })
+        );
         await stack.engine.whenIdle();
         expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(0);
         const [failure] = await stack.store.listFailures(10);
@@ -152,12 +214,25 @@ describe('resilience', () => {
         const people = await register(stack, created.id, 4, 'quiet');
         await stack.engine.whenIdle();
         stack.simulator.state.startSession(created.id);
-        stack.simulator.state.endSession(created.id, { attendance: { [people[0]!.id]: { attended: true, durationSec: 1200 }, [people[1]!.id]: { attended: true, durationSec: 60 } } });
+        stack.simulator.state.endSession(created.id, {
+            attendance: {
+                [people[0]!.id]: { attended: true, durationSec: 1200 },
+                [people[1]!.id]: { attended: true, durationSec: 60 }
+            }
+        });
         await stack.sender.deliver('session.ended', stack.simulator.state.getSession(created.id));
         const campaignId = String(campaignOf(stack, created.id).Id);
-        await expect.poll(() => memberByEmail(stack!, campaignId, 'quiet0@example.com')?.Status, { timeout: 15_000, interval: 100 }).toBe('Attended');
+        await expect
+            .poll(() => memberByEmail(stack!, campaignId, 'quiet0@example.com')?.Status, {
+                timeout: 15_000,
+                interval: 100
+            })
+            .toBe('Attended');
         await stack.engine.whenIdle();
-        expect(memberByEmail(stack, campaignId, 'quiet1@example.com')).toMatchObject({ Status: 'Attended', Livestorm_Attendance_Duration__c: 60 });
+        expect(memberByEmail(stack, campaignId, 'quiet1@example.com')).toMatchObject({
+            Status: 'Attended',
+            Livestorm_Attendance_Duration__c: 60
+        });
         expect(memberByEmail(stack, campaignId, 'quiet2@example.com')?.Status).toBe('Did not attend');
         expect(stack.simulator.calls().byPath['/v1/sessions/:id/people']).toBe(1);
     });
@@ -168,7 +243,11 @@ describe('resilience', () => {
         await register(stack, created.id, 2, 'signed');
         await stack.engine.whenIdle();
         expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(2);
-        const unsigned = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const unsigned = await fetch(stack.webhookUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}'
+        });
         expect(unsigned.status).toBe(401);
     });
 });

@@ -17,11 +17,20 @@ export interface ListenerProcess {
     stop(): Promise<void>;
 }
 
-export async function startListenerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ListenerProcess> {
+export async function startListenerProcess(
+    env: Record<string, string>,
+    timeoutMs = 30_000
+): Promise<ListenerProcess> {
     const port = await freePort();
     const child = spawn(node, ['listener/src/index.ts'], {
         cwd: repositoryRoot,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+        env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/tmp',
+            LOG_LEVEL: 'warn',
+            ...env,
+            PORT: String(port)
+        },
         stdio: ['ignore', 'pipe', 'pipe']
     });
     let output = '';
@@ -31,7 +40,8 @@ export async function startListenerProcess(env: Record<string, string>, timeoutM
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-        if (child.exitCode !== null) throw new Error(`the listener exited with ${child.exitCode}:\n${output}`);
+        if (child.exitCode !== null)
+            throw new Error(`the listener exited with ${child.exitCode}:\n${output}`);
         try {
             if ((await fetch(`${url}/healthz`)).status === 200) break;
         } catch {

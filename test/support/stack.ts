@@ -66,7 +66,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const simulator = await startLivestormSimulator();
     await options.prepare?.(simulator);
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lsf-e2e-')));
-    const settingsJson = typeof options.settings === 'function' ? options.settings(emulator) : options.settings;
+    const settingsJson =
+        typeof options.settings === 'function' ? options.settings(emulator) : options.settings;
     const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...settingsJson });
     const logger = pino({ level: options.logLevel ?? 'silent' });
     const config = parseEnv({
@@ -83,21 +84,48 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const store = await createSqliteStore({ dataDir });
     const salesforce = createSalesforceConnection(
         options.salesforceAuth === 'client_credentials'
-            ? { mode: 'client_credentials', loginUrl: emulator.url, clientId: 'livestorm-listener', clientSecret: 'client-secret' }
+            ? {
+                  mode: 'client_credentials',
+                  loginUrl: emulator.url,
+                  clientId: 'livestorm-listener',
+                  clientSecret: 'client-secret'
+              }
             : typeof options.salesforceAuth === 'object'
-              ? { mode: 'jwt', loginUrl: emulator.url, clientId: 'livestorm-listener', username: options.salesforceAuth.username, jwtKeyFile: options.salesforceAuth.jwtKeyFile }
+              ? {
+                    mode: 'jwt',
+                    loginUrl: emulator.url,
+                    clientId: 'livestorm-listener',
+                    username: options.salesforceAuth.username,
+                    jwtKeyFile: options.salesforceAuth.jwtKeyFile
+                }
               : { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
         { apiVersion: config.salesforce.apiVersion }
     );
-    const livestorm = options.livestormApi === false ? undefined : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
-    const engine = createSyncEngine({ store, salesforce, livestorm, settings, logger, pollIntervalMs: 50, limitPauseMs: options.limitPauseMs });
+    const livestorm =
+        options.livestormApi === false
+            ? undefined
+            : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
+    const engine = createSyncEngine({
+        store,
+        salesforce,
+        livestorm,
+        settings,
+        logger,
+        pollIntervalMs: 50,
+        limitPauseMs: options.limitPauseMs
+    });
     const app = createApp({ config, store, engine, logger, settings });
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const listenerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await engine.start();
     const webhookUrl = `${listenerUrl}/webhooks/livestorm/${WEBHOOK_TOKEN}`;
-    const sender = createWebhookSender({ url: webhookUrl, secret: options.webhookSecret, retryDelaysMs: [20, 40, 80, 160, 320], ...options.sender });
+    const sender = createWebhookSender({
+        url: webhookUrl,
+        secret: options.webhookSecret,
+        retryDelaysMs: [20, 40, 80, 160, 320],
+        ...options.sender
+    });
     let listenerStopped = false;
     const stopListener = async () => {
         if (listenerStopped) return;

@@ -421,7 +421,10 @@ describe('admin page', () => {
             const { mkdtemp, readFile } = await import('node:fs/promises');
             const { tmpdir } = await import('node:os');
             const { join } = await import('node:path');
-            const configFile = join(await mkdtemp(join(tmpdir(), 'lsf-settings-')), 'livestorm-sf.config.json');
+            const configFile = join(
+                await mkdtemp(join(tmpdir(), 'lsf-settings-')),
+                'livestorm-sf.config.json'
+            );
             return { ...createTestApp({ env: { CONFIG_FILE: configFile } }), configFile, readFile };
         }
 
@@ -430,7 +433,10 @@ describe('admin page', () => {
             const res = await app.request('/admin/api/settings', {
                 method: 'POST',
                 headers: { ...bearer, 'content-type': 'application/json' },
-                body: JSON.stringify({ createContacts: true, campaign: { nameTemplate: '{event title} ({YYYY-MM-DD})' } })
+                body: JSON.stringify({
+                    createContacts: true,
+                    campaign: { nameTemplate: '{event title} ({YYYY-MM-DD})' }
+                })
             });
             expect(res.status).toBe(200);
             expect(settings.createContacts).toBe(true);

@@ -325,15 +325,15 @@ export function adminPage(data: AdminPageData): Fragment {
             ${syncLogSection(data.syncLog)}
             <h2 id="settings">Settings</h2>
             <p class="muted">
-                Saved to <code>${data.configFile}</code> and applied at once. Field mapping, fallbacks, Contacts or
-                Leads, Campaign name and defaults, per-event switches: every key is described in the README.
+                Saved to <code>${data.configFile}</code> and applied at once. Field mapping, fallbacks,
+                Contacts or Leads, Campaign name and defaults, per-event switches: every key is described in
+                the README.
             </p>
             ${data.settingsError ? html`<p class="bad" role="alert">Not saved: ${data.settingsError}</p>` : ''}
             <form method="post" action="/admin/api/settings" class="settings">
                 <label for="settings-json">Settings (JSON)</label>
                 <textarea id="settings-json" name="settings" rows="24" spellcheck="false">
-${JSON.stringify(data.settings, null, 2)}</textarea
-                >
+${JSON.stringify(data.settings, null, 2)}</textarea>
                 <button type="submit">Save settings</button>
             </form>`
     );

@@ -161,13 +161,17 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
         return done(c, 'failures', { retried }, 202);
     });
 
-    admin.get('/api/settings', (c) => c.json({ settings: deps.settings, configFile: deps.config.configFile }));
+    admin.get('/api/settings', (c) =>
+        c.json({ settings: deps.settings, configFile: deps.config.configFile })
+    );
     // Settings are validated by the same schema as the file, written to CONFIG_FILE, then applied to the running
     // listener without a restart.
     admin.post('/api/settings', async (c) => {
         let json: unknown;
         try {
-            json = isFormPost(c) ? JSON.parse(String((await c.req.parseBody()).settings ?? '')) : await c.req.json();
+            json = isFormPost(c)
+                ? JSON.parse(String((await c.req.parseBody()).settings ?? ''))
+                : await c.req.json();
         } catch {
             return settingsRejected(c, 'the settings are not valid JSON');
         }

@@ -109,8 +109,16 @@ export const settingsSchema = z
         /** Account for new Contacts: a fixed Account id, or find-or-create by the registrant's company name. */
         contactAccount: z
             .discriminatedUnion('strategy', [
-                z.object({ strategy: z.literal('company'), fallbackName: z.string().min(1).default('Livestorm registrants') }),
-                z.object({ strategy: z.literal('fixed'), accountId: z.string().regex(/^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be an Account id (001…)') })
+                z.object({
+                    strategy: z.literal('company'),
+                    fallbackName: z.string().min(1).default('Livestorm registrants')
+                }),
+                z.object({
+                    strategy: z.literal('fixed'),
+                    accountId: z
+                        .string()
+                        .regex(/^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be an Account id (001…)')
+                })
             ])
             .default({ strategy: 'company', fallbackName: 'Livestorm registrants' }),
         /** Livestorm team members (hosts, speakers) are not synced unless this is on. */
@@ -126,16 +134,27 @@ export const settingsSchema = z
                 /** Optional parent Campaign for every session Campaign. */
                 parentId: z.string().nullable().default(null)
             })
-            .default({ nameTemplate: '{event title} - {YYYY-MM-DD}', defaults: { Type: 'Webinar', IsActive: true }, canceledStatus: 'Aborted', parentId: null }),
+            .default({
+                nameTemplate: '{event title} - {YYYY-MM-DD}',
+                defaults: { Type: 'Webinar', IsActive: true },
+                canceledStatus: 'Aborted',
+                parentId: null
+            }),
         /** Values used when a field Salesforce requires has no value (standard LastName/Company and required custom fields). */
-        fallbacks: z.record(apiName, fieldValue).default({ LastName: '[not provided]', Company: '[not provided]' }),
+        fallbacks: z
+            .record(apiName, fieldValue)
+            .default({ LastName: '[not provided]', Company: '[not provided]' }),
         mapping: z
             .object({
                 lead: z.array(fieldMappingSchema).default(DEFAULT_LEAD_MAPPING),
                 contact: z.array(fieldMappingSchema).default(DEFAULT_CONTACT_MAPPING),
                 member: z.array(fieldMappingSchema).default(DEFAULT_MEMBER_MAPPING)
             })
-            .default({ lead: DEFAULT_LEAD_MAPPING, contact: DEFAULT_CONTACT_MAPPING, member: DEFAULT_MEMBER_MAPPING }),
+            .default({
+                lead: DEFAULT_LEAD_MAPPING,
+                contact: DEFAULT_CONTACT_MAPPING,
+                member: DEFAULT_MEMBER_MAPPING
+            }),
         /** LeadSource of Leads and Contacts the listener creates (null: leave empty). */
         leadSource: z.string().nullable().default('Livestorm'),
         /** Pass `Sforce-Duplicate-Rule-Header: allowSave=true` so "Alert" duplicate rules do not block our writes. */

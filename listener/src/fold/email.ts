@@ -25,10 +25,14 @@ export function resolveEmail(email: string | null, fields: readonly Registration
     const candidates = fields.filter((field) => field.id !== 'email');
     const typed = candidates.find((field) => field.type === 'email' && isUsableEmail(field.value));
     const anyAddress = typed ?? candidates.find((field) => isUsableEmail(field.value));
-    if (anyAddress && typeof anyAddress.value === 'string') return { email: anyAddress.value.trim(), problem: null };
+    if (anyAddress && typeof anyAddress.value === 'string')
+        return { email: anyAddress.value.trim(), problem: null };
     if (!email) return { email: null, problem: 'the registrant has no email address' };
     if (isPlaceholderEmail(email)) {
-        return { email: null, problem: `the registrant's email is a Livestorm placeholder (${email}) and no registration field holds a real address` };
+        return {
+            email: null,
+            problem: `the registrant's email is a Livestorm placeholder (${email}) and no registration field holds a real address`
+        };
     }
     return { email: null, problem: `the registrant's email "${email}" is not a valid address` };
 }

@@ -37,7 +37,13 @@ describe('foldPerson', () => {
         const attrs = attributes('people.registered.INFERRED.json', (raw) => {
             raw.email = placeholder;
             raw.registrant_detail.fields[0].value = placeholder;
-            raw.registrant_detail.fields.push({ id: 'custom_email', type: 'email', value: 'Real.Person@Example.com', required: true, custom: true });
+            raw.registrant_detail.fields.push({
+                id: 'custom_email',
+                type: 'email',
+                value: 'Real.Person@Example.com',
+                required: true,
+                custom: true
+            });
         });
         const state = foldPerson(undefined, 'people.registered', 'p', attrs);
         expect(state.email).toBe('Real.Person@Example.com');
@@ -56,15 +62,36 @@ describe('foldPerson', () => {
 
     it('attended survives a late registration and a late not_attended (status never goes backwards)', () => {
         const orders: [PersonEventName, PersonAttributes][][] = [
-            [['people.registered', registered()], ['people.attended', attended()]],
-            [['people.attended', attended()], ['people.registered', registered()]],
-            [['people.attended', attended()], ['people.not_attended', notAttended()], ['people.registered', registered()]],
-            [['people.registered', registered()], ['people.attended', attended()], ['people.attended', attended()], ['people.registered', registered()]]
+            [
+                ['people.registered', registered()],
+                ['people.attended', attended()]
+            ],
+            [
+                ['people.attended', attended()],
+                ['people.registered', registered()]
+            ],
+            [
+                ['people.attended', attended()],
+                ['people.not_attended', notAttended()],
+                ['people.registered', registered()]
+            ],
+            [
+                ['people.registered', registered()],
+                ['people.attended', attended()],
+                ['people.attended', attended()],
+                ['people.registered', registered()]
+            ]
         ];
         for (const order of orders) {
             const state = foldAll(order);
             expect(state.attendance).toBe('attended');
-            expect(state.engagement).toMatchObject({ durationSeconds: 2712, ratePercent: 87, messages: 3, questions: 1, votes: 2 });
+            expect(state.engagement).toMatchObject({
+                durationSeconds: 2712,
+                ratePercent: 87,
+                messages: 3,
+                questions: 1,
+                votes: 2
+            });
         }
     });
 
@@ -81,11 +108,15 @@ describe('foldPerson', () => {
             [0, 2, 1],
             [2, 0, 1, 0, 2]
         ];
-        for (const order of permutations) expect(JSON.stringify(foldAll(order.map((index) => deliveries[index]!)))).toBe(reference);
+        for (const order of permutations)
+            expect(JSON.stringify(foldAll(order.map((index) => deliveries[index]!)))).toBe(reference);
     });
 
     it('a replay sets the replay flag without changing attendance', () => {
-        const state = foldAll([['people.registered', registered()], ['people.watched_replay', replay()]]);
+        const state = foldAll([
+            ['people.registered', registered()],
+            ['people.watched_replay', replay()]
+        ]);
         expect(state.attendance).toBe('registered');
         expect(state.replayWatched).toBe(true);
         expect(state.replayWatchedAt).toBe(1720700000);

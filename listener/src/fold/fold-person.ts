@@ -5,7 +5,8 @@ import { resolveEmail } from './email.ts';
 import { ATTENDANCE_RANK } from './types.ts';
 import type { AttendanceState, Engagement, PersonState, RegistrationFieldValue } from './types.ts';
 
-export type PersonEventName = 'people.registered' | 'people.attended' | 'people.not_attended' | 'people.watched_replay';
+export type PersonEventName =
+    'people.registered' | 'people.attended' | 'people.not_attended' | 'people.watched_replay';
 
 function attendanceOf(event: PersonEventName, attributes: PersonAttributes): AttendanceState {
     if (event === 'people.attended' || attributes.registrant_detail.attended === true) return 'attended';
@@ -62,7 +63,8 @@ export function foldPerson(
     const fields: Record<string, RegistrationFieldValue> = { ...(previous?.fields ?? {}) };
     for (const field of rawFields) {
         const value = fieldValue(field);
-        if (value !== null && (newer || fields[field.id] === undefined || fields[field.id] === null)) fields[field.id] = value;
+        if (value !== null && (newer || fields[field.id] === undefined || fields[field.id] === null))
+            fields[field.id] = value;
         else if (!(field.id in fields)) fields[field.id] = value;
     }
     const fieldString = (id: string): string | null => {
@@ -106,8 +108,16 @@ export function foldPerson(
         role: pick(newer, previous?.role ?? null, attributes.role ?? null) ?? 'participant',
         email,
         emailProblem,
-        firstName: pick(newer, previous?.firstName ?? null, attributes.first_name?.trim() || fieldString('first_name')),
-        lastName: pick(newer, previous?.lastName ?? null, attributes.last_name?.trim() || fieldString('last_name')),
+        firstName: pick(
+            newer,
+            previous?.firstName ?? null,
+            attributes.first_name?.trim() || fieldString('first_name')
+        ),
+        lastName: pick(
+            newer,
+            previous?.lastName ?? null,
+            attributes.last_name?.trim() || fieldString('last_name')
+        ),
         fields,
         utm: {
             source: pick(newer, previous?.utm.source ?? null, detail.utm_source),
@@ -118,13 +128,19 @@ export function foldPerson(
         },
         referrer: pick(newer, previous?.referrer ?? null, detail.referrer),
         joinLink: pick(newer, previous?.joinLink ?? null, detail.connection_link),
-        registeredAt: previous?.registeredAt && registeredAt ? Math.min(previous.registeredAt, registeredAt) : (previous?.registeredAt ?? registeredAt),
+        registeredAt:
+            previous?.registeredAt && registeredAt
+                ? Math.min(previous.registeredAt, registeredAt)
+                : (previous?.registeredAt ?? registeredAt),
         attendance: higher(previous?.attendance ?? 'registered', attendanceOf(event, attributes)),
         engagement,
         replayWatched: (previous?.replayWatched ?? false) || watched,
-        replayWatchedAt: watched || previous?.replayWatchedAt
-            ? (previous?.replayWatchedAt && watchedAt ? Math.min(previous.replayWatchedAt, watchedAt) : (previous?.replayWatchedAt ?? watchedAt))
-            : null,
+        replayWatchedAt:
+            watched || previous?.replayWatchedAt
+                ? previous?.replayWatchedAt && watchedAt
+                    ? Math.min(previous.replayWatchedAt, watchedAt)
+                    : (previous?.replayWatchedAt ?? watchedAt)
+                : null,
         updatedAt: Math.max(previous?.updatedAt ?? 0, deliveredAt),
         ipCity: pick(newer, previous?.ipCity ?? null, detail.ip_city),
         ipCountry: pick(newer, previous?.ipCountry ?? null, detail.ip_country_name ?? detail.ip_country_code)

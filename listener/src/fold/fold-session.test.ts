@@ -4,7 +4,10 @@ import { sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
 import { foldSession, isPlaceholderSession, placeholderSession } from './fold-session.ts';
 
 const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
-const load = (file: string) => sessionAttributesSchema.parse(JSON.parse(readFileSync(new URL(file, payloadDir), 'utf8')).data.attributes);
+const load = (file: string) =>
+    sessionAttributesSchema.parse(
+        JSON.parse(readFileSync(new URL(file, payloadDir), 'utf8')).data.attributes
+    );
 
 describe('foldSession', () => {
     it('moves forward through created, started, ended', () => {
@@ -26,16 +29,33 @@ describe('foldSession', () => {
     });
 
     it('an API refresh reports a reschedule and a cancellation', () => {
-        const created = foldSession(undefined, 'session.created', 's1', load('session.created.INFERRED.json'));
-        const rescheduled = foldSession(created, 'api', 's1', { ...load('session.created.INFERRED.json'), estimated_started_at: 1769000000, updated_at: 1738600000 });
+        const created = foldSession(
+            undefined,
+            'session.created',
+            's1',
+            load('session.created.INFERRED.json')
+        );
+        const rescheduled = foldSession(created, 'api', 's1', {
+            ...load('session.created.INFERRED.json'),
+            estimated_started_at: 1769000000,
+            updated_at: 1738600000
+        });
         expect(rescheduled.estimatedStartedAt).toBe(1769000000);
-        const canceled = foldSession(rescheduled, 'api', 's1', { ...load('session.created.INFERRED.json'), canceled_at: 1738700000, status: 'canceled' });
+        const canceled = foldSession(rescheduled, 'api', 's1', {
+            ...load('session.created.INFERRED.json'),
+            canceled_at: 1738700000,
+            status: 'canceled'
+        });
         expect(canceled.status).toBe('canceled');
     });
 
     it('a session known only from a registration is a placeholder until its details arrive', () => {
         const placeholder = placeholderSession('s1', 'e1');
         expect(isPlaceholderSession(placeholder)).toBe(true);
-        expect(isPlaceholderSession(foldSession(placeholder, 'session.created', 's1', load('session.created.INFERRED.json')))).toBe(false);
+        expect(
+            isPlaceholderSession(
+                foldSession(placeholder, 'session.created', 's1', load('session.created.INFERRED.json'))
+            )
+        ).toBe(false);
     });
 });

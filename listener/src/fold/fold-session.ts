@@ -68,11 +68,14 @@ export function foldSession(
         name: authoritative ? (attributes.name ?? base.name) : (base.name ?? attributes.name),
         roomLink: attributes.room_link ?? base.roomLink,
         estimatedStartedAt:
-            authoritative || base.estimatedStartedAt === 0 ? nonZero(attributes.estimated_started_at, base.estimatedStartedAt) : base.estimatedStartedAt,
+            authoritative || base.estimatedStartedAt === 0
+                ? nonZero(attributes.estimated_started_at, base.estimatedStartedAt)
+                : base.estimatedStartedAt,
         startedAt: nonZero(attributes.started_at, base.startedAt),
         endedAt: nonZero(attributes.ended_at, base.endedAt),
         canceledAt: nonZero(attributes.canceled_at, base.canceledAt),
-        createdAt: nonZero(attributes.created_at, base.createdAt) || (base.createdAt || Math.floor(Date.now() / 1000)),
+        createdAt:
+            nonZero(attributes.created_at, base.createdAt) || base.createdAt || Math.floor(Date.now() / 1000),
         updatedAt: Math.max(base.updatedAt, attributes.updated_at)
     };
 }

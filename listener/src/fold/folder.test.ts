@@ -11,7 +11,10 @@ import type { FoldItem } from './folder.ts';
 
 const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
 const payload = (file: string) => readFileSync(new URL(file, payloadDir), 'utf8');
-const person = (file: string, event: 'people.registered' | 'people.attended' | 'people.watched_replay'): FoldItem => ({
+const person = (
+    file: string,
+    event: 'people.registered' | 'people.attended' | 'people.watched_replay'
+): FoldItem => ({
     kind: 'person',
     event,
     personId: 'fd0fc320-477f-4c56-9a16-28d6eecbbf96',
@@ -30,7 +33,7 @@ afterEach(async () => {
 });
 
 describe('folding into the store', () => {
-    it('folds started at the same time never lose each other\'s changes', async () => {
+    it("folds started at the same time never lose each other's changes", async () => {
         await Promise.all([
             applyFoldItems(store, [person('people.registered.INFERRED.json', 'people.registered')]),
             applyFoldItems(store, [person('people.attended.INFERRED.json', 'people.attended')]),
@@ -43,15 +46,30 @@ describe('folding into the store', () => {
 
     it('drains the inbox: usable deliveries folded and done, unusable ones quarantined with the reason', async () => {
         const registered = payload('people.registered.INFERRED.json');
-        await store.appendDelivery({ receivedAt: 1, event: 'people.registered', body: registered, bodyHash: 'a' });
+        await store.appendDelivery({
+            receivedAt: 1,
+            event: 'people.registered',
+            body: registered,
+            bodyHash: 'a'
+        });
         await store.appendDelivery({ receivedAt: 2, event: null, body: '{"data":{}}', bodyHash: 'b' });
-        await store.appendDelivery({ receivedAt: 3, event: 'session.created', body: payload('session.created.INFERRED.json'), bodyHash: 'c' });
+        await store.appendDelivery({
+            receivedAt: 3,
+            event: 'session.created',
+            body: payload('session.created.INFERRED.json'),
+            bodyHash: 'c'
+        });
         const outcome = await foldPendingDeliveries(store);
         expect(outcome).toMatchObject({ deliveries: 3, quarantined: 1 });
-        expect(outcome.sessionIds.sort()).toEqual(['0abbcb51-4a95-46d7-9879-fd141986a3a8', '18f9b8b2-020f-4277-83b4-2383149df70e']);
+        expect(outcome.sessionIds.sort()).toEqual([
+            '0abbcb51-4a95-46d7-9879-fd141986a3a8',
+            '18f9b8b2-020f-4277-83b4-2383149df70e'
+        ]);
         expect(await store.countDeliveries()).toEqual({ pending: 0, done: 2, quarantined: 1 });
         const [quarantined] = await store.listDeliveries({ state: 'quarantined', limit: 5 });
         expect(quarantined?.error).toMatch(/not a Livestorm webhook envelope/);
-        expect((await store.getEvent('34304943-e1d2-42f6-bca4-95db94434fd3'))?.eventId).toBe('34304943-e1d2-42f6-bca4-95db94434fd3');
+        expect((await store.getEvent('34304943-e1d2-42f6-bca4-95db94434fd3'))?.eventId).toBe(
+            '34304943-e1d2-42f6-bca4-95db94434fd3'
+        );
     });
 });

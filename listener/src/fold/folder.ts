@@ -11,7 +11,12 @@ import type { SessionSource } from './fold-session.ts';
 export type FoldItem =
     | { kind: 'person'; event: PersonEventName; personId: string; attributes: PersonAttributes }
     | { kind: 'session'; source: SessionSource; sessionId: string; attributes: SessionAttributes }
-    | { kind: 'event'; event: 'event.created' | 'event.published' | 'api'; eventId: string; attributes: EventAttributes };
+    | {
+          kind: 'event';
+          event: 'event.created' | 'event.published' | 'api';
+          eventId: string;
+          attributes: EventAttributes;
+      };
 
 export interface FoldOutcome {
     deliveries: number;
@@ -83,7 +88,8 @@ async function foldIntoStore(
         personIdsBySession.set(sessionId, ids);
     }
     for (const [sessionId, ids] of personIdsBySession) {
-        for (const row of await store.getPeople(sessionId, [...ids])) people.set(personKey(row.sessionId, row.personId), row);
+        for (const row of await store.getPeople(sessionId, [...ids]))
+            people.set(personKey(row.sessionId, row.personId), row);
     }
 
     const changedSessions = new Map<string, SessionRow>();
@@ -174,7 +180,8 @@ export function foldPendingDeliveries(store: Store, limit = 1000): Promise<FoldO
 
 async function foldPending(store: Store, limit: number): Promise<FoldOutcome> {
     const deliveries = await store.pendingDeliveries(limit);
-    if (deliveries.length === 0) return { deliveries: 0, quarantined: 0, sessionIds: [], publishedEventIds: [] };
+    if (deliveries.length === 0)
+        return { deliveries: 0, quarantined: 0, sessionIds: [], publishedEventIds: [] };
     const items: FoldItem[] = [];
     const done: number[] = [];
     const quarantined: { id: number; reason: string }[] = [];
@@ -186,9 +193,27 @@ async function foldPending(store: Store, limit: number): Promise<FoldOutcome> {
         }
         const webhook = parsed.webhook;
         done.push(delivery.id);
-        if (webhook.kind === 'person') items.push({ kind: 'person', event: webhook.event, personId: webhook.personId, attributes: webhook.attributes });
-        else if (webhook.kind === 'session') items.push({ kind: 'session', source: webhook.event, sessionId: webhook.sessionId, attributes: webhook.attributes });
-        else if (webhook.kind === 'event') items.push({ kind: 'event', event: webhook.event, eventId: webhook.eventId, attributes: webhook.attributes });
+        if (webhook.kind === 'person')
+            items.push({
+                kind: 'person',
+                event: webhook.event,
+                personId: webhook.personId,
+                attributes: webhook.attributes
+            });
+        else if (webhook.kind === 'session')
+            items.push({
+                kind: 'session',
+                source: webhook.event,
+                sessionId: webhook.sessionId,
+                attributes: webhook.attributes
+            });
+        else if (webhook.kind === 'event')
+            items.push({
+                kind: 'event',
+                event: webhook.event,
+                eventId: webhook.eventId,
+                attributes: webhook.attributes
+            });
     }
     const outcome = await foldIntoStore(store, items, done, quarantined);
     return { deliveries: deliveries.length, quarantined: quarantined.length, ...outcome };

@@ -55,7 +55,8 @@ export interface PersonState {
     ipCountry: string | null;
 }
 
-export type SessionStatus = 'draft' | 'upcoming' | 'live' | 'past' | 'past_not_started' | 'canceled' | 'on_demand' | string;
+export type SessionStatus =
+    'draft' | 'upcoming' | 'live' | 'past' | 'past_not_started' | 'canceled' | 'on_demand' | string;
 
 export interface SessionState {
     sessionId: string;

@@ -17,13 +17,22 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
-const unixSeconds = z.number().nullish().transform((value) => value ?? 0);
-const nullableString = z.string().nullish().transform((value) => value ?? null);
-const nullableCount = z.union([z.number(), z.string()]).nullish().transform((value) => {
-    if (value === null || value === undefined || value === '') return null;
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : null;
-});
+const unixSeconds = z
+    .number()
+    .nullish()
+    .transform((value) => value ?? 0);
+const nullableString = z
+    .string()
+    .nullish()
+    .transform((value) => value ?? null);
+const nullableCount = z
+    .union([z.number(), z.string()])
+    .nullish()
+    .transform((value) => {
+        if (value === null || value === undefined || value === '') return null;
+        const parsed = Number(value);
+        return Number.isFinite(parsed) ? parsed : null;
+    });
 
 export const registrationFieldSchema = z.object({
     id: z.string(),
@@ -76,7 +85,10 @@ export type PersonAttributes = z.infer<typeof personAttributesSchema>;
 
 export const sessionAttributesSchema = z.object({
     event_id: z.string().min(1),
-    status: z.string().nullish().transform((value) => value ?? 'upcoming'),
+    status: z
+        .string()
+        .nullish()
+        .transform((value) => value ?? 'upcoming'),
     timezone: nullableString,
     room_link: nullableString,
     name: nullableString,
@@ -112,12 +124,28 @@ const envelopeSchema = z.object({
 });
 
 export type ParsedWebhook =
-    | { kind: 'person'; event: 'people.registered' | 'people.attended' | 'people.not_attended' | 'people.watched_replay'; personId: string; attributes: PersonAttributes }
-    | { kind: 'session'; event: 'session.created' | 'session.started' | 'session.ended'; sessionId: string; attributes: SessionAttributes }
-    | { kind: 'event'; event: 'event.created' | 'event.published'; eventId: string; attributes: EventAttributes }
+    | {
+          kind: 'person';
+          event: 'people.registered' | 'people.attended' | 'people.not_attended' | 'people.watched_replay';
+          personId: string;
+          attributes: PersonAttributes;
+      }
+    | {
+          kind: 'session';
+          event: 'session.created' | 'session.started' | 'session.ended';
+          sessionId: string;
+          attributes: SessionAttributes;
+      }
+    | {
+          kind: 'event';
+          event: 'event.created' | 'event.published';
+          eventId: string;
+          attributes: EventAttributes;
+      }
     | { kind: 'ignored'; event: string };
 
-export type WebhookParseResult = { ok: true; webhook: ParsedWebhook } | { ok: false; event: string | null; reason: string };
+export type WebhookParseResult =
+    { ok: true; webhook: ParsedWebhook } | { ok: false; event: string | null; reason: string };
 
 function describeIssues(error: z.ZodError): string {
     return error.issues
@@ -139,7 +167,11 @@ export function parseWebhook(body: string): WebhookParseResult {
     }
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) {
-        return { ok: false, event: null, reason: `not a Livestorm webhook envelope (${describeIssues(envelope.error)})` };
+        return {
+            ok: false,
+            event: null,
+            reason: `not a Livestorm webhook envelope (${describeIssues(envelope.error)})`
+        };
     }
     const { id, attributes, meta } = envelope.data.data;
     const event = meta.webhook.event;
@@ -149,20 +181,23 @@ export function parseWebhook(body: string): WebhookParseResult {
         case 'people.not_attended':
         case 'people.watched_replay': {
             const parsed = personAttributesSchema.safeParse(attributes);
-            if (!parsed.success) return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
+            if (!parsed.success)
+                return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
             return { ok: true, webhook: { kind: 'person', event, personId: id, attributes: parsed.data } };
         }
         case 'session.created':
         case 'session.started':
         case 'session.ended': {
             const parsed = sessionAttributesSchema.safeParse(attributes);
-            if (!parsed.success) return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
+            if (!parsed.success)
+                return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
             return { ok: true, webhook: { kind: 'session', event, sessionId: id, attributes: parsed.data } };
         }
         case 'event.created':
         case 'event.published': {
             const parsed = eventAttributesSchema.safeParse(attributes);
-            if (!parsed.success) return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
+            if (!parsed.success)
+                return { ok: false, event, reason: `unusable ${event} (${describeIssues(parsed.error)})` };
             return { ok: true, webhook: { kind: 'event', event, eventId: id, attributes: parsed.data } };
         }
         case 'job.ended':

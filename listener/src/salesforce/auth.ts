@@ -65,50 +65,72 @@ export function createTokenProvider(auth: SalesforceAuth, apiVersion: string): T
         case 'token':
             return {
                 description: 'the static access token (SF_ACCESS_TOKEN)',
-                current: async () => ({ instanceUrl: auth.instanceUrl.replace(/\/+$/, ''), accessToken: auth.accessToken }),
+                current: async () => ({
+                    instanceUrl: auth.instanceUrl.replace(/\/+$/, ''),
+                    accessToken: auth.accessToken
+                }),
                 refresh: async () => null
             };
         case 'client_credentials': {
-            const oauth2 = new jsforce.OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret });
+            const oauth2 = new jsforce.OAuth2({
+                loginUrl: auth.loginUrl,
+                clientId: auth.clientId,
+                clientSecret: auth.clientSecret
+            });
             return memoised('the client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET)', async () => {
                 try {
-                    const token = (await oauth2.requestToken({ grant_type: 'client_credentials' })) as unknown as TokenResponse;
+                    const token = (await oauth2.requestToken({
+                        grant_type: 'client_credentials'
+                    })) as unknown as TokenResponse;
                     return { instanceUrl: token.instance_url, accessToken: token.access_token };
                 } catch (error) {
-                    throw oauthFailure('The client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET)', error);
+                    throw oauthFailure(
+                        'The client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET)',
+                        error
+                    );
                 }
             });
         }
         case 'jwt': {
             const oauth2 = new jsforce.OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId });
-            return memoised('the JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)', async () => {
-                let privateKey: string;
-                try {
-                    privateKey = await readFile(auth.jwtKeyFile, 'utf8');
-                } catch (error) {
-                    throw new SalesforceAuthError(`SF_JWT_KEY_FILE ${auth.jwtKeyFile} cannot be read: ${(error as Error).message}`);
+            return memoised(
+                'the JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)',
+                async () => {
+                    let privateKey: string;
+                    try {
+                        privateKey = await readFile(auth.jwtKeyFile, 'utf8');
+                    } catch (error) {
+                        throw new SalesforceAuthError(
+                            `SF_JWT_KEY_FILE ${auth.jwtKeyFile} cannot be read: ${(error as Error).message}`
+                        );
+                    }
+                    const assertion = jwt.sign({}, privateKey, {
+                        algorithm: 'RS256',
+                        issuer: auth.clientId,
+                        subject: auth.username,
+                        audience: auth.loginUrl.replace(/\/+$/, ''),
+                        expiresIn: 180
+                    });
+                    try {
+                        const token = (await oauth2.requestToken({
+                            grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+                            assertion
+                        })) as unknown as TokenResponse;
+                        return { instanceUrl: token.instance_url, accessToken: token.access_token };
+                    } catch (error) {
+                        throw oauthFailure(
+                            'The JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)',
+                            error
+                        );
+                    }
                 }
-                const assertion = jwt.sign({}, privateKey, {
-                    algorithm: 'RS256',
-                    issuer: auth.clientId,
-                    subject: auth.username,
-                    audience: auth.loginUrl.replace(/\/+$/, ''),
-                    expiresIn: 180
-                });
-                try {
-                    const token = (await oauth2.requestToken({
-                        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-                        assertion
-                    })) as unknown as TokenResponse;
-                    return { instanceUrl: token.instance_url, accessToken: token.access_token };
-                } catch (error) {
-                    throw oauthFailure('The JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)', error);
-                }
-            });
+            );
         }
         case 'sf_cli': {
             // @salesforce/core is loaded only in this mode: it reads ~/.sfdx and is heavy to import.
-            let connection: { accessToken?: string | null; instanceUrl: string; refreshAuth(): Promise<unknown> } | undefined;
+            let connection:
+                | { accessToken?: string | null; instanceUrl: string; refreshAuth(): Promise<unknown> }
+                | undefined;
             const load = async () => {
                 const { Org } = await import('@salesforce/core');
                 try {
@@ -120,7 +142,10 @@ export function createTokenProvider(auth: SalesforceAuth, apiVersion: string): T
                     );
                 }
             };
-            const session = (): SalesforceSession => ({ instanceUrl: connection!.instanceUrl, accessToken: connection!.accessToken ?? '' });
+            const session = (): SalesforceSession => ({
+                instanceUrl: connection!.instanceUrl,
+                accessToken: connection!.accessToken ?? ''
+            });
             return {
                 description: `the sf CLI org "${auth.targetOrg}" (SF_TARGET_ORG)`,
                 async current() {

@@ -60,7 +60,12 @@ export interface SalesforceConnection {
     readonly authDescription: string;
     instanceUrl(): Promise<string>;
     /** One API call. `path` is relative to /services/data/vNN.N/ unless it starts with /services/. */
-    request<T>(method: CompositeSubrequest['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+    request<T>(
+        method: CompositeSubrequest['method'],
+        path: string,
+        body?: unknown,
+        headers?: Record<string, string>
+    ): Promise<T>;
     /** One API call for up to 25 subrequests, executed in order. */
     composite(subrequests: CompositeSubrequest[], allOrNone?: boolean): Promise<CompositeSubresponse[]>;
     /** All records of a query, following nextRecordsUrl (one API call per page). */
@@ -81,7 +86,12 @@ export interface ConnectionOptions {
 function firstApiError(body: unknown): ApiError | undefined {
     if (Array.isArray(body) && body.length > 0 && typeof body[0] === 'object' && body[0] !== null) {
         const first = body[0] as Partial<ApiError>;
-        if (typeof first.errorCode === 'string') return { message: String(first.message ?? ''), errorCode: first.errorCode, fields: first.fields ?? [] };
+        if (typeof first.errorCode === 'string')
+            return {
+                message: String(first.message ?? ''),
+                errorCode: first.errorCode,
+                fields: first.fields ?? []
+            };
     }
     if (typeof body === 'object' && body !== null && 'error' in body) {
         const oauth = body as { error: string; error_description?: string };
@@ -103,7 +113,10 @@ function classify(status: number, errorCode: string): ErrorKind {
  * const sf = createSalesforceConnection({ mode: 'token', instanceUrl, accessToken }, { apiVersion: '66.0' });
  * const [campaign] = await sf.query<{ Id: string }>("SELECT Id FROM Campaign LIMIT 1");
  */
-export function createSalesforceConnection(auth: SalesforceAuth, options: ConnectionOptions): SalesforceConnection {
+export function createSalesforceConnection(
+    auth: SalesforceAuth,
+    options: ConnectionOptions
+): SalesforceConnection {
     const apiVersion = options.apiVersion;
     const fetchImpl = options.fetch ?? fetch;
     const timeoutMs = options.timeoutMs ?? 120_000;
@@ -114,7 +127,8 @@ export function createSalesforceConnection(auth: SalesforceAuth, options: Connec
     let session: SalesforceSession | undefined;
 
     const dataRoot = `/services/data/v${apiVersion}`;
-    const absolutePath = (path: string) => (path.startsWith('/services/') ? path : `${dataRoot}/${path.replace(/^\/+/, '')}`);
+    const absolutePath = (path: string) =>
+        path.startsWith('/services/') ? path : `${dataRoot}/${path.replace(/^\/+/, '')}`;
 
     const currentSession = async () => (session ??= await tokens.current());
 
@@ -128,7 +142,13 @@ export function createSalesforceConnection(auth: SalesforceAuth, options: Connec
         return fresh;
     };
 
-    async function send(method: string, path: string, body: unknown, headers: Record<string, string>, active: SalesforceSession) {
+    async function send(
+        method: string,
+        path: string,
+        body: unknown,
+        headers: Record<string, string>,
+        active: SalesforceSession
+    ) {
         calls += 1;
         try {
             return await fetchImpl(`${active.instanceUrl}${absolutePath(path)}`, {
@@ -144,11 +164,21 @@ export function createSalesforceConnection(auth: SalesforceAuth, options: Connec
             });
         } catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
-            throw new SalesforceError(`Salesforce at ${active.instanceUrl} cannot be reached: ${reason}`, 'transient', 'CONNECTION_ERROR', null);
+            throw new SalesforceError(
+                `Salesforce at ${active.instanceUrl} cannot be reached: ${reason}`,
+                'transient',
+                'CONNECTION_ERROR',
+                null
+            );
         }
     }
 
-    async function request<T>(method: CompositeSubrequest['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    async function request<T>(
+        method: CompositeSubrequest['method'],
+        path: string,
+        body?: unknown,
+        headers: Record<string, string> = {}
+    ): Promise<T> {
         let active = await currentSession();
         let response = await send(method, path, body, headers, active);
         let text = await response.text();
@@ -200,7 +230,10 @@ export function createSalesforceConnection(auth: SalesforceAuth, options: Connec
         },
         async query<T>(soql: string) {
             const records: T[] = [];
-            let page = await request<{ records: T[]; nextRecordsUrl?: string; done: boolean }>('GET', `query?q=${encodeURIComponent(soql)}`);
+            let page = await request<{ records: T[]; nextRecordsUrl?: string; done: boolean }>(
+                'GET',
+                `query?q=${encodeURIComponent(soql)}`
+            );
             records.push(...page.records);
             while (!page.done && page.nextRecordsUrl) {
                 page = await request('GET', page.nextRecordsUrl);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { soqlId, soqlList, soqlString } from './soql.ts';
 
 describe('soqlString', () => {
-    it('escapes the apostrophe of o\'brien', () => {
+    it("escapes the apostrophe of o'brien", () => {
         expect(soqlString("o'brien@example.com")).toBe("'o\\'brien@example.com'");
     });
     it('escapes backslashes before quotes so a trailing backslash cannot end the literal', () => {

@@ -22,6 +22,7 @@ export function soqlList(values: readonly string[]): string {
 
 /** Salesforce ids are 15 or 18 alphanumerics; anything else is refused before it reaches a query. */
 export function soqlId(id: string): string {
-    if (!/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/.test(id)) throw new Error(`not a Salesforce id: ${JSON.stringify(id)}`);
+    if (!/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/.test(id))
+        throw new Error(`not a Salesforce id: ${JSON.stringify(id)}`);
     return `'${id}'`;
 }

@@ -391,7 +391,11 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
 
     // Group commit: deliveries that arrive while the event loop is busy share one transaction, hence one fsync.
     // Each promise still resolves only after its row is committed; under load this multiplies durable throughput.
-    type PendingAppend = { delivery: NewDelivery; resolve: (value: { id: number; duplicate: boolean }) => void; reject: (error: unknown) => void };
+    type PendingAppend = {
+        delivery: NewDelivery;
+        resolve: (value: { id: number; duplicate: boolean }) => void;
+        reject: (error: unknown) => void;
+    };
     let appendQueue: PendingAppend[] = [];
     const flushAppends = () => {
         const batch = appendQueue;

@@ -354,8 +354,12 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 });
                 const person = personRow('s1', 'p1', { version: 2 }, { attendance: 'attended' });
                 await store.commitFold(foldCommit({ sessions: [session], people: [person] }));
-                expect(await store.getSessions(['s1'])).toEqual([{ ...session, campaignId: 'c-old', statusesReady: true }]);
-                expect(await store.getPeople('s1')).toEqual([{ ...person, sfId: 'old', memberId: 'm-old', failure: failure(1, 1) }]);
+                expect(await store.getSessions(['s1'])).toEqual([
+                    { ...session, campaignId: 'c-old', statusesReady: true }
+                ]);
+                expect(await store.getPeople('s1')).toEqual([
+                    { ...person, sfId: 'old', memberId: 'm-old', failure: failure(1, 1) }
+                ]);
             });
 
             it('commits nothing when a person key appears twice', async () => {

@@ -7,7 +7,15 @@ describe('campaignName', () => {
         const start = Date.UTC(2026, 0, 21, 2, 0, 0) / 1000;
         expect(localDate(start, 'America/New_York')).toBe('2026-01-20');
         expect(localDate(start, 'Europe/Paris')).toBe('2026-01-21');
-        expect(campaignName({ template: '{event title} - {YYYY-MM-DD}', eventTitle: 'Product demo', sessionName: null, startUnixSeconds: start, timezone: 'America/New_York' })).toBe('Product demo - 2026-01-20');
+        expect(
+            campaignName({
+                template: '{event title} - {YYYY-MM-DD}',
+                eventTitle: 'Product demo',
+                sessionName: null,
+                startUnixSeconds: start,
+                timezone: 'America/New_York'
+            })
+        ).toBe('Product demo - 2026-01-20');
     });
 
     it('falls back to UTC for an unknown timezone', () => {
@@ -16,7 +24,13 @@ describe('campaignName', () => {
 
     it('truncates to 80 characters without splitting a character', () => {
         const title = 'É'.repeat(100);
-        const name = campaignName({ template: '{event title} - {YYYY-MM-DD}', eventTitle: title, sessionName: null, startUnixSeconds: 0, timezone: null });
+        const name = campaignName({
+            template: '{event title} - {YYYY-MM-DD}',
+            eventTitle: title,
+            sessionName: null,
+            startUnixSeconds: 0,
+            timezone: null
+        });
         expect(Array.from(name)).toHaveLength(80);
         expect(truncate('ab😀cd', 3)).toBe('ab😀');
     });

@@ -7,7 +7,12 @@ export const CAMPAIGN_NAME_MAX = 80;
 export function localDate(unixSeconds: number, timezone: string | null): string {
     const date = new Date(unixSeconds * 1000);
     const format = (timeZone: string) =>
-        new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+        new Intl.DateTimeFormat('en-CA', {
+            timeZone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit'
+        }).format(date);
     try {
         return format(timezone ?? 'UTC');
     } catch {

@@ -100,11 +100,14 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         if (timer && timerAt <= at) return;
         if (timer) clearTimeout(timer);
         timerAt = at;
-        timer = setTimeout(() => {
-            timer = undefined;
-            timerAt = Infinity;
-            void runTick();
-        }, Math.max(0, delayMs));
+        timer = setTimeout(
+            () => {
+                timer = undefined;
+                timerAt = Infinity;
+                void runTick();
+            },
+            Math.max(0, delayMs)
+        );
         timer.unref?.();
     }
 
@@ -201,14 +204,24 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         try {
             const event = await livestorm.getEvent(eventId);
             const existing = await store.getEvent(eventId);
-            await store.putEvent({ eventId, title: event.title, onDemand: event.onDemand, registrationLink: event.registrationLink, enabled: existing?.enabled ?? null, fetchedAt: now() });
+            await store.putEvent({
+                eventId,
+                title: event.title,
+                onDemand: event.onDemand,
+                registrationLink: event.registrationLink,
+                enabled: existing?.enabled ?? null,
+                fetchedAt: now()
+            });
             for await (const session of livestorm.listEventSessions(eventId)) {
                 if (!options.includePast && !ACTIVE_STATUSES.has(session.status)) continue;
                 const item = sessionItem(session);
                 if (item) items.push(item);
             }
         } catch (error) {
-            logger.warn({ eventId, err: error }, 'the sessions of the event could not be listed from Livestorm');
+            logger.warn(
+                { eventId, err: error },
+                'the sessions of the event could not be listed from Livestorm'
+            );
             return 0;
         }
         if (items.length) await applyFoldItems(store, items);
@@ -216,7 +229,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             for (const item of items) {
                 if (item.kind !== 'session') continue;
                 const [row] = await store.getSessions([item.sessionId]);
-                if (row?.failure?.code === 'PAST_SESSION') await store.saveSyncedSession({ ...row, failure: null });
+                if (row?.failure?.code === 'PAST_SESSION')
+                    await store.saveSyncedSession({ ...row, failure: null });
             }
         }
         schedule(0);
@@ -231,7 +245,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             if (item) await applyFoldItems(store, [item]);
             return (await store.getSessions([row.sessionId]))[0] ?? row;
         } catch (error) {
-            logger.warn({ sessionId: row.sessionId, err: error }, 'the session could not be read from Livestorm');
+            logger.warn(
+                { sessionId: row.sessionId, err: error },
+                'the session could not be read from Livestorm'
+            );
             return row;
         }
     }
@@ -239,14 +256,18 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     async function reconcileAttendance(sessionId: string) {
         if (!livestorm) return;
         const people = await store.getPeople(sessionId);
-        const waiting = people.filter((person) => person.state.attendance === 'registered' && person.state.role !== 'team_member');
+        const waiting = people.filter(
+            (person) => person.state.attendance === 'registered' && person.state.role !== 'team_member'
+        );
         if (waiting.length === 0) return;
         const items: FoldItem[] = [];
         try {
             for await (const resource of livestorm.listSessionPeople(sessionId)) {
                 const parsed = personAttributesSchema.safeParse(resource.attributes);
                 if (!parsed.success) continue;
-                const event = parsed.data.registrant_detail.attended ? 'people.attended' : 'people.not_attended';
+                const event = parsed.data.registrant_detail.attended
+                    ? 'people.attended'
+                    : 'people.not_attended';
                 items.push({ kind: 'person', event, personId: resource.id, attributes: parsed.data });
             }
         } catch (error) {
@@ -255,14 +276,21 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
         if (items.length) {
             await applyFoldItems(store, items);
-            logger.info({ sessionId, people: items.length }, 'attendance completed from the Livestorm API (per-person webhooks were missing)');
+            logger.info(
+                { sessionId, people: items.length },
+                'attendance completed from the Livestorm API (per-person webhooks were missing)'
+            );
         }
     }
 
     async function refreshUpcoming() {
         if (!livestorm) return;
         const sessions = await store.listSessions();
-        const eventIds = new Set(sessions.filter((row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status)).map((row) => row.eventId));
+        const eventIds = new Set(
+            sessions
+                .filter((row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status))
+                .map((row) => row.eventId)
+        );
         for (const eventId of eventIds) {
             const items: FoldItem[] = [];
             try {
@@ -294,7 +322,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         ) {
             await store.saveSyncedSession({
                 ...row,
-                failure: { code: 'PAST_SESSION', message: 'This session ended before the integration was enabled; run a backfill to sync it.', fields: [], attempts: 1, nextAttemptAt: NOT_BEFORE_BACKFILL, at: now() }
+                failure: {
+                    code: 'PAST_SESSION',
+                    message:
+                        'This session ended before the integration was enabled; run a backfill to sync it.',
+                    fields: [],
+                    attempts: 1,
+                    nextAttemptAt: NOT_BEFORE_BACKFILL,
+                    at: now()
+                }
             });
             return;
         }
@@ -307,14 +343,22 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             logger.info({ sessionId, people: people.length }, 'dry run: would sync this session');
             return;
         }
-        const result = await syncSession({ store, salesforce, settings, metadata: metadata!, logger, claims, now }, sessionId, event);
+        const result = await syncSession(
+            { store, salesforce, settings, metadata: metadata!, logger, claims, now },
+            sessionId,
+            event
+        );
         connected();
         lastSyncAt = now();
         if (result.apiCalls > 0) {
             await store.appendSyncLog({
                 at: now(),
                 sessionId,
-                kind: result.campaignRecreated ? 'campaign-recreated' : result.campaignCreated ? 'campaign-created' : 'sync',
+                kind: result.campaignRecreated
+                    ? 'campaign-recreated'
+                    : result.campaignCreated
+                      ? 'campaign-created'
+                      : 'sync',
                 apiCalls: result.apiCalls,
                 ok: result.synced,
                 failed: result.failed,
@@ -344,7 +388,13 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 loaded.warnings.forEach((warning) => logger.warn(warning));
                 metadata = loaded;
                 connected();
-                logger.info({ apiVersion: salesforce.apiVersion, statuses: loaded.statuses.map((status) => status.label) }, 'connected to Salesforce');
+                logger.info(
+                    {
+                        apiVersion: salesforce.apiVersion,
+                        statuses: loaded.statuses.map((status) => status.label)
+                    },
+                    'connected to Salesforce'
+                );
             } catch (error) {
                 pause(error);
                 return;
@@ -423,7 +473,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         async start() {
             running = true;
             started = true;
-            await firstStart().catch((error: unknown) => logger.warn({ err: error }, 'first start discovery failed'));
+            await firstStart().catch((error: unknown) =>
+                logger.warn({ err: error }, 'first start discovery failed')
+            );
             schedule(0);
         },
         async stop() {
@@ -452,8 +504,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             schedule(0);
         },
         async retryFailures(sessionId) {
-            const failures = (await store.listFailures(100_000)).filter((row) => !sessionId || row.sessionId === sessionId);
-            await store.saveSyncedPeople(failures.map((row) => ({ ...row, syncedVersion: 0, failure: null })));
+            const failures = (await store.listFailures(100_000)).filter(
+                (row) => !sessionId || row.sessionId === sessionId
+            );
+            await store.saveSyncedPeople(
+                failures.map((row) => ({ ...row, syncedVersion: 0, failure: null }))
+            );
             schedule(0);
             return failures.length;
         },
@@ -472,10 +528,20 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 const enabledDirty: string[] = [];
                 for (const sessionId of dirty) {
                     const [row] = await store.getSessions([sessionId]);
-                    if (row && (await effectiveEnabled(await store.getEvent(row.eventId), row.eventId))) enabledDirty.push(sessionId);
+                    if (row && (await effectiveEnabled(await store.getEvent(row.eventId), row.eventId)))
+                        enabledDirty.push(sessionId);
                 }
-                if (counts.pending === 0 && enabledDirty.length === 0 && inFlight.size === 0 && pausedUntil <= now()) return;
-                if (now() > deadline) throw new Error(`the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sfState}${detail ? `, ${detail}` : ''})`);
+                if (
+                    counts.pending === 0 &&
+                    enabledDirty.length === 0 &&
+                    inFlight.size === 0 &&
+                    pausedUntil <= now()
+                )
+                    return;
+                if (now() > deadline)
+                    throw new Error(
+                        `the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sfState}${detail ? `, ${detail}` : ''})`
+                    );
                 await new Promise((resolve) => setTimeout(resolve, 25));
             }
         }

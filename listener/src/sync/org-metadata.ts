@@ -86,10 +86,19 @@ function objectInfo(name: string, fields: DescribeField[]): ObjectInfo {
             nillable: field.nillable,
             defaultedOnCreate: field.defaultedOnCreate,
             custom: field.custom,
-            picklistValues: (field.picklistValues ?? []).filter((value) => value.active !== false).map((value) => value.value)
+            picklistValues: (field.picklistValues ?? [])
+                .filter((value) => value.active !== false)
+                .map((value) => value.value)
         };
         map.set(field.name.toLowerCase(), info);
-        if (field.createable && !field.nillable && !field.defaultedOnCreate && !field.calculated && !field.autoNumber && field.type !== 'boolean') {
+        if (
+            field.createable &&
+            !field.nillable &&
+            !field.defaultedOnCreate &&
+            !field.calculated &&
+            !field.autoNumber &&
+            field.type !== 'boolean'
+        ) {
             requiredOnCreate.push(info);
         }
     }
@@ -117,7 +126,8 @@ export function memberStatusesFrom(records: StatusRecord[]): MemberStatusConfig[
     if (statuses.filter((status) => status.isDefault).length !== 1) {
         statuses.forEach((status) => (status.isDefault = status.state === 'registered'));
     }
-    if (!statuses.some((status) => status.hasResponded)) statuses.find((status) => status.state === 'attended')!.hasResponded = true;
+    if (!statuses.some((status) => status.hasResponded))
+        statuses.find((status) => status.state === 'attended')!.hasResponded = true;
     return statuses.sort((a, b) => a.sortOrder - b.sortOrder);
 }
 
@@ -125,10 +135,16 @@ export function memberStatusesFrom(records: StatusRecord[]): MemberStatusConfig[
  * Reads describes and member statuses in one composite call.
  * @throws SalesforceError when the call itself fails; a missing custom metadata type falls back to the defaults
  */
-export async function loadOrgMetadata(connection: SalesforceConnection): Promise<OrgMetadata & { warnings: string[] }> {
+export async function loadOrgMetadata(
+    connection: SalesforceConnection
+): Promise<OrgMetadata & { warnings: string[] }> {
     const warnings: string[] = [];
     const responses = await connection.composite([
-        ...SYNCED_OBJECTS.map((name) => ({ method: 'GET' as const, url: `sobjects/${name}/describe`, referenceId: `describe${name}` })),
+        ...SYNCED_OBJECTS.map((name) => ({
+            method: 'GET' as const,
+            url: `sobjects/${name}/describe`,
+            referenceId: `describe${name}`
+        })),
         {
             method: 'GET',
             url: `query?q=${encodeURIComponent('SELECT DeveloperName, Livestorm_State__c, Status_Label__c, Has_Responded__c, Is_Default__c, Sort_Order__c FROM Livestorm_Member_Status__mdt')}`,
@@ -139,14 +155,20 @@ export async function loadOrgMetadata(connection: SalesforceConnection): Promise
     for (const name of SYNCED_OBJECTS) {
         const response = responses.find((r) => r.referenceId === `describe${name}`);
         if (!response || response.httpStatusCode !== 200) {
-            throw new Error(`describe of ${name} failed (${response?.httpStatusCode ?? 'no answer'}): ${JSON.stringify(response?.body).slice(0, 200)} — does the integration user have access to ${name}?`);
+            throw new Error(
+                `describe of ${name} failed (${response?.httpStatusCode ?? 'no answer'}): ${JSON.stringify(response?.body).slice(0, 200)} — does the integration user have access to ${name}?`
+            );
         }
         objects[name] = objectInfo(name, (response.body as { fields: DescribeField[] }).fields);
     }
     const statusResponse = responses.find((r) => r.referenceId === 'statuses');
     let records: StatusRecord[] = [];
-    if (statusResponse?.httpStatusCode === 200) records = (statusResponse.body as { records: StatusRecord[] }).records;
-    else warnings.push('Livestorm_Member_Status__mdt cannot be read (is the package deployed and the permission set assigned?): using the default statuses Registered / Attended / Did not attend.');
+    if (statusResponse?.httpStatusCode === 200)
+        records = (statusResponse.body as { records: StatusRecord[] }).records;
+    else
+        warnings.push(
+            'Livestorm_Member_Status__mdt cannot be read (is the package deployed and the permission set assigned?): using the default statuses Registered / Attended / Did not attend.'
+        );
     const statuses = memberStatusesFrom(records);
     return {
         objects,

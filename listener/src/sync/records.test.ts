@@ -7,13 +7,29 @@ import type { PersonState } from '../fold/types.ts';
 import { createSalesforceConnection } from '../salesforce/connection.ts';
 import { loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
-import { coerce, enrichment, memberFields, newCampaignRecord, newPersonRecord, REPLAY_LIVE, REPLAY_ON_DEMAND, sourceValue } from './records.ts';
+import {
+    coerce,
+    enrichment,
+    memberFields,
+    newCampaignRecord,
+    newPersonRecord,
+    REPLAY_LIVE,
+    REPLAY_ON_DEMAND,
+    sourceValue
+} from './records.ts';
 
 let emulator: SalesforceEmulator;
 let metadata: OrgMetadata;
 beforeAll(async () => {
-    emulator = await startSalesforceEmulator({ extraFields: { Lead: [{ name: 'Segment__c', type: 'string', length: 10, required: true }] } });
-    metadata = await loadOrgMetadata(createSalesforceConnection({ mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }, { apiVersion: '66.0' }));
+    emulator = await startSalesforceEmulator({
+        extraFields: { Lead: [{ name: 'Segment__c', type: 'string', length: 10, required: true }] }
+    });
+    metadata = await loadOrgMetadata(
+        createSalesforceConnection(
+            { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+            { apiVersion: '66.0' }
+        )
+    );
 });
 afterAll(async () => {
     await emulator.close();
@@ -29,13 +45,29 @@ function person(overrides: Partial<PersonState> = {}): PersonState {
         emailProblem: null,
         firstName: 'Ada',
         lastName: 'Lovelace',
-        fields: { company: 'Analytical Engines', job_title: 'Countess', phone: '+44 20', city: 'London', country: 'UK', website: 'https://ae.example', favourite_colour: 'blue', interests: ['maths', 'poetry'] },
+        fields: {
+            company: 'Analytical Engines',
+            job_title: 'Countess',
+            phone: '+44 20',
+            city: 'London',
+            country: 'UK',
+            website: 'https://ae.example',
+            favourite_colour: 'blue',
+            interests: ['maths', 'poetry']
+        },
         utm: { source: 'newsletter', medium: 'email', campaign: 'launch', term: null, content: null },
         referrer: 'https://example.com/blog',
         joinLink: 'https://app.livestorm.co/p/e1/live?s=s1',
         registeredAt: 1_720_628_127,
         attendance: 'attended',
-        engagement: { durationSeconds: 2712, ratePercent: 87.5, messages: 3, questions: 1, votes: 2, upVotes: 0 },
+        engagement: {
+            durationSeconds: 2712,
+            ratePercent: 87.5,
+            messages: 3,
+            questions: 1,
+            votes: 2,
+            upVotes: 0
+        },
         replayWatched: true,
         replayWatchedAt: 1_720_700_000,
         updatedAt: 1_720_700_000,
@@ -78,23 +110,70 @@ describe('coerce', () => {
 describe('newPersonRecord', () => {
     const settings = parseSettings({});
     it('maps the standard registration fields onto a Lead, with LeadSource and fallbacks for required fields', () => {
-        const record = newPersonRecord('Lead', person({ lastName: null, fields: {} }), settings, metadata, '2026-01-01');
-        expect(record).toMatchObject({ FirstName: 'Ada', Email: 'ada@example.com', LastName: '[not provided]', Company: '[not provided]', LeadSource: 'Livestorm', Segment__c: '[not provi' });
+        const record = newPersonRecord(
+            'Lead',
+            person({ lastName: null, fields: {} }),
+            settings,
+            metadata,
+            '2026-01-01'
+        );
+        expect(record).toMatchObject({
+            FirstName: 'Ada',
+            Email: 'ada@example.com',
+            LastName: '[not provided]',
+            Company: '[not provided]',
+            LeadSource: 'Livestorm',
+            Segment__c: '[not provi'
+        });
     });
 
     it('uses a custom mapping by registration field id', () => {
-        const custom = parseSettings({ mapping: { lead: [{ from: 'field:favourite_colour', to: 'Description' }, { from: 'last_name', to: 'LastName' }] } });
-        expect(newPersonRecord('Lead', person(), custom, metadata, '2026-01-01')).toMatchObject({ Description: 'blue', LastName: 'Lovelace' });
+        const custom = parseSettings({
+            mapping: {
+                lead: [
+                    { from: 'field:favourite_colour', to: 'Description' },
+                    { from: 'last_name', to: 'LastName' }
+                ]
+            }
+        });
+        expect(newPersonRecord('Lead', person(), custom, metadata, '2026-01-01')).toMatchObject({
+            Description: 'blue',
+            LastName: 'Lovelace'
+        });
     });
 });
 
 describe('enrichment', () => {
     it('fills only empty fields by default, overwrites when told, never changes Email', () => {
-        const existing = { Id: '00Q', Email: 'ADA@example.com', FirstName: null, Title: 'Engineer', Company: 'Old' };
-        expect(enrichment('Lead', existing, person(), parseSettings({}), metadata)).toEqual({ FirstName: 'Ada', Phone: '+44 20', City: 'London', Country: 'UK', Website: 'https://ae.example', LastName: 'Lovelace' });
-        const overwrite = parseSettings({ mapping: { lead: [{ from: 'company', to: 'Company', mode: 'overwrite' }, { from: 'email', to: 'Email', mode: 'overwrite' }] } });
-        expect(enrichment('Lead', existing, person(), overwrite, metadata)).toEqual({ Company: 'Analytical Engines' });
-        expect(enrichment('Lead', { ...existing, Company: 'Analytical Engines' }, person(), overwrite, metadata)).toBeNull();
+        const existing = {
+            Id: '00Q',
+            Email: 'ADA@example.com',
+            FirstName: null,
+            Title: 'Engineer',
+            Company: 'Old'
+        };
+        expect(enrichment('Lead', existing, person(), parseSettings({}), metadata)).toEqual({
+            FirstName: 'Ada',
+            Phone: '+44 20',
+            City: 'London',
+            Country: 'UK',
+            Website: 'https://ae.example',
+            LastName: 'Lovelace'
+        });
+        const overwrite = parseSettings({
+            mapping: {
+                lead: [
+                    { from: 'company', to: 'Company', mode: 'overwrite' },
+                    { from: 'email', to: 'Email', mode: 'overwrite' }
+                ]
+            }
+        });
+        expect(enrichment('Lead', existing, person(), overwrite, metadata)).toEqual({
+            Company: 'Analytical Engines'
+        });
+        expect(
+            enrichment('Lead', { ...existing, Company: 'Analytical Engines' }, person(), overwrite, metadata)
+        ).toBeNull();
     });
 });
 
@@ -112,16 +191,40 @@ describe('memberFields', () => {
             Livestorm_UTM_Source__c: 'newsletter',
             Livestorm_Replay_Status__c: REPLAY_LIVE
         });
-        expect(memberFields(person({ attendance: 'not_attended' }), settings, metadata, true, false)).toMatchObject({ Status: 'Did not attend', Livestorm_Replay_Status__c: REPLAY_ON_DEMAND });
-        expect(memberFields(person({ replayWatched: false }), settings, metadata, false, false)).not.toHaveProperty('Livestorm_Replay_Status__c');
+        expect(
+            memberFields(person({ attendance: 'not_attended' }), settings, metadata, true, false)
+        ).toMatchObject({ Status: 'Did not attend', Livestorm_Replay_Status__c: REPLAY_ON_DEMAND });
+        expect(
+            memberFields(person({ replayWatched: false }), settings, metadata, false, false)
+        ).not.toHaveProperty('Livestorm_Replay_Status__c');
     });
 });
 
 describe('newCampaignRecord', () => {
     it('names the Campaign from the template, sets the Livestorm fields and the configured defaults', () => {
         const record = newCampaignRecord(
-            { sessionId: 's1', eventId: 'e1', status: 'upcoming', timezone: 'Europe/Paris', name: null, roomLink: null, estimatedStartedAt: 1_768_953_600, startedAt: 0, endedAt: 0, canceledAt: 0, createdAt: 1, updatedAt: 1 },
-            { eventId: 'e1', title: 'Product demo', onDemand: false, registrationLink: 'https://app.livestorm.co/p/e1', enabled: null, fetchedAt: 1 },
+            {
+                sessionId: 's1',
+                eventId: 'e1',
+                status: 'upcoming',
+                timezone: 'Europe/Paris',
+                name: null,
+                roomLink: null,
+                estimatedStartedAt: 1_768_953_600,
+                startedAt: 0,
+                endedAt: 0,
+                canceledAt: 0,
+                createdAt: 1,
+                updatedAt: 1
+            },
+            {
+                eventId: 'e1',
+                title: 'Product demo',
+                onDemand: false,
+                registrationLink: 'https://app.livestorm.co/p/e1',
+                enabled: null,
+                fetchedAt: 1
+            },
             { registrants: 3, attendees: 0, noShows: 0, replayViewers: 0 },
             parseSettings({ campaign: { defaults: { Type: 'Conference', IsActive: false } } }),
             metadata

@@ -13,7 +13,16 @@ export const REPLAY_LIVE = 'Has watched replay';
 export const REPLAY_ON_DEMAND = 'Has watched on-demand';
 
 const NUMERIC_TYPES = new Set(['double', 'int', 'percent', 'currency', 'long']);
-const TEXT_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'combobox']);
+const TEXT_TYPES = new Set([
+    'string',
+    'textarea',
+    'email',
+    'phone',
+    'url',
+    'picklist',
+    'multipicklist',
+    'combobox'
+]);
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function text(value: unknown): string | null {
@@ -96,7 +105,10 @@ export function coerce(value: string | number | boolean | null, field: FieldInfo
         const number = typeof value === 'number' ? value : Number(value);
         return Number.isFinite(number) ? number : undefined;
     }
-    if (field.type === 'boolean') return typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(String(value).toLowerCase());
+    if (field.type === 'boolean')
+        return typeof value === 'boolean'
+            ? value
+            : ['true', '1', 'yes'].includes(String(value).toLowerCase());
     if (field.type === 'datetime' || field.type === 'date') {
         const seconds = typeof value === 'number' ? value : Date.parse(String(value)) / 1000;
         if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
@@ -120,7 +132,8 @@ function isEmpty(value: unknown): boolean {
 export function fallbackFor(field: FieldInfo, settings: Settings, today: string): SfValue {
     const configured = settings.fallbacks[field.name];
     if (configured !== undefined && configured !== null) return configured;
-    if (field.type === 'picklist' || field.type === 'multipicklist') return field.picklistValues[0] ?? '[not provided]';
+    if (field.type === 'picklist' || field.type === 'multipicklist')
+        return field.picklistValues[0] ?? '[not provided]';
     if (NUMERIC_TYPES.has(field.type)) return 0;
     if (field.type === 'date') return today;
     if (field.type === 'datetime') return `${today}T00:00:00.000+0000`;
@@ -132,7 +145,13 @@ function fieldOf(object: ObjectInfo, name: string): FieldInfo | undefined {
     return object.fields.get(name.toLowerCase());
 }
 
-function applyMapping(record: SfRecord, person: PersonState, mappings: readonly FieldMapping[], object: ObjectInfo, forCreate: boolean) {
+function applyMapping(
+    record: SfRecord,
+    person: PersonState,
+    mappings: readonly FieldMapping[],
+    object: ObjectInfo,
+    forCreate: boolean
+) {
     for (const mapping of mappings) {
         const field = fieldOf(object, mapping.to);
         if (!field || !(forCreate ? field.createable : field.updateable)) continue;
@@ -143,7 +162,12 @@ function applyMapping(record: SfRecord, person: PersonState, mappings: readonly 
 }
 
 /** Fills every field Salesforce requires on create that is still empty. */
-export function fillRequired(record: SfRecord, object: ObjectInfo, settings: Settings, today: string): string[] {
+export function fillRequired(
+    record: SfRecord,
+    object: ObjectInfo,
+    settings: Settings,
+    today: string
+): string[] {
     const filled: string[] = [];
     for (const field of object.requiredOnCreate) {
         if (field.type === 'reference' || field.type === 'id') continue;
@@ -156,14 +180,28 @@ export function fillRequired(record: SfRecord, object: ObjectInfo, settings: Set
 }
 
 /** The body of a new Lead or Contact (AccountId set by the caller for Contacts). */
-export function newPersonRecord(object: 'Lead' | 'Contact', person: PersonState, settings: Settings, metadata: OrgMetadata, today: string): SfRecord {
+export function newPersonRecord(
+    object: 'Lead' | 'Contact',
+    person: PersonState,
+    settings: Settings,
+    metadata: OrgMetadata,
+    today: string
+): SfRecord {
     const info = metadata.objects[object];
     const record: SfRecord = {};
-    applyMapping(record, person, object === 'Lead' ? settings.mapping.lead : settings.mapping.contact, info, true);
+    applyMapping(
+        record,
+        person,
+        object === 'Lead' ? settings.mapping.lead : settings.mapping.contact,
+        info,
+        true
+    );
     const emailField = fieldOf(info, 'Email');
-    if (emailField && person.email && isEmpty(record.Email)) record.Email = coerce(person.email, emailField) ?? null;
+    if (emailField && person.email && isEmpty(record.Email))
+        record.Email = coerce(person.email, emailField) ?? null;
     const leadSource = fieldOf(info, 'LeadSource');
-    if (settings.leadSource && leadSource?.createable && isEmpty(record.LeadSource)) record.LeadSource = coerce(settings.leadSource, leadSource) ?? null;
+    if (settings.leadSource && leadSource?.createable && isEmpty(record.LeadSource))
+        record.LeadSource = coerce(settings.leadSource, leadSource) ?? null;
     fillRequired(record, info, settings, today);
     return record;
 }
@@ -172,7 +210,13 @@ export function newPersonRecord(object: 'Lead' | 'Contact', person: PersonState,
  * The fields to write on an existing Lead or Contact: "fill" mappings only where Salesforce holds nothing,
  * "overwrite" mappings where the value differs. Null when nothing changes.
  */
-export function enrichment(object: 'Lead' | 'Contact', existing: Record<string, unknown>, person: PersonState, settings: Settings, metadata: OrgMetadata): SfRecord | null {
+export function enrichment(
+    object: 'Lead' | 'Contact',
+    existing: Record<string, unknown>,
+    person: PersonState,
+    settings: Settings,
+    metadata: OrgMetadata
+): SfRecord | null {
     const info = metadata.objects[object];
     const changes: SfRecord = {};
     for (const mapping of object === 'Lead' ? settings.mapping.lead : settings.mapping.contact) {
@@ -187,7 +231,11 @@ export function enrichment(object: 'Lead' | 'Contact', existing: Record<string, 
 }
 
 /** Fields selected by the lookup so that enrichment can compare. */
-export function lookupFields(object: 'Lead' | 'Contact', settings: Settings, metadata: OrgMetadata): string[] {
+export function lookupFields(
+    object: 'Lead' | 'Contact',
+    settings: Settings,
+    metadata: OrgMetadata
+): string[] {
     const info = metadata.objects[object];
     const names = new Set<string>();
     for (const mapping of object === 'Lead' ? settings.mapping.lead : settings.mapping.contact) {
@@ -200,7 +248,13 @@ export function lookupFields(object: 'Lead' | 'Contact', settings: Settings, met
 }
 
 /** Status, engagement and replay fields of a CampaignMember (create also sets CampaignId and LeadId/ContactId). */
-export function memberFields(person: PersonState, settings: Settings, metadata: OrgMetadata, onDemand: boolean, forCreate: boolean): SfRecord {
+export function memberFields(
+    person: PersonState,
+    settings: Settings,
+    metadata: OrgMetadata,
+    onDemand: boolean,
+    forCreate: boolean
+): SfRecord {
     const info = metadata.objects.CampaignMember;
     const record: SfRecord = { Status: metadata.statusLabel(person.attendance) };
     applyMapping(record, person, settings.mapping.member, info, forCreate);
@@ -228,32 +282,55 @@ function setIfField(record: SfRecord, object: ObjectInfo, name: string, value: S
 }
 
 /** The Livestorm-owned fields of a Campaign: written at creation and kept current after (never Name). */
-export function campaignLivestormFields(session: SessionState, event: EventRow | undefined, counts: SessionCounts, settings: Settings, metadata: OrgMetadata, forCreate: boolean): SfRecord {
+export function campaignLivestormFields(
+    session: SessionState,
+    event: EventRow | undefined,
+    counts: SessionCounts,
+    settings: Settings,
+    metadata: OrgMetadata,
+    forCreate: boolean
+): SfRecord {
     const info = metadata.objects.Campaign;
     const record: SfRecord = {};
     const start = sessionStart(session);
     setIfField(record, info, 'StartDate', localDate(start, session.timezone), forCreate);
-    if (session.endedAt > 0) setIfField(record, info, 'EndDate', localDate(session.endedAt, session.timezone), forCreate);
+    if (session.endedAt > 0)
+        setIfField(record, info, 'EndDate', localDate(session.endedAt, session.timezone), forCreate);
     setIfField(record, info, 'Livestorm_Session_Id__c', session.sessionId, forCreate);
     setIfField(record, info, 'Livestorm_Event_Id__c', session.eventId, forCreate);
     if (event?.title) setIfField(record, info, 'Livestorm_Event_Title__c', event.title, forCreate);
     setIfField(record, info, 'Livestorm_Session_Start__c', start, forCreate);
-    if (event?.registrationLink) setIfField(record, info, 'Livestorm_Registration_Link__c', event.registrationLink, forCreate);
-    setIfField(record, info, 'Livestorm_Event_Type__c', isOnDemand(session, event) ? 'On-demand' : 'Live', forCreate);
+    if (event?.registrationLink)
+        setIfField(record, info, 'Livestorm_Registration_Link__c', event.registrationLink, forCreate);
+    setIfField(
+        record,
+        info,
+        'Livestorm_Event_Type__c',
+        isOnDemand(session, event) ? 'On-demand' : 'Live',
+        forCreate
+    );
     setIfField(record, info, 'Livestorm_Session_Status__c', session.status, forCreate);
     setIfField(record, info, 'Livestorm_Registrants__c', counts.registrants, forCreate);
     setIfField(record, info, 'Livestorm_Attendees__c', counts.attendees, forCreate);
     setIfField(record, info, 'Livestorm_No_Shows__c', counts.noShows, forCreate);
     setIfField(record, info, 'Livestorm_Replay_Viewers__c', counts.replayViewers, forCreate);
-    if (session.status === 'canceled') setIfField(record, info, 'Status', settings.campaign.canceledStatus, forCreate);
+    if (session.status === 'canceled')
+        setIfField(record, info, 'Status', settings.campaign.canceledStatus, forCreate);
     return record;
 }
 
 /** A new Campaign: Livestorm fields, its Name (once), the configured defaults and fallbacks for required fields. */
-export function newCampaignRecord(session: SessionState, event: EventRow | undefined, counts: SessionCounts, settings: Settings, metadata: OrgMetadata): SfRecord {
+export function newCampaignRecord(
+    session: SessionState,
+    event: EventRow | undefined,
+    counts: SessionCounts,
+    settings: Settings,
+    metadata: OrgMetadata
+): SfRecord {
     const info = metadata.objects.Campaign;
     const record: SfRecord = {};
-    for (const [name, value] of Object.entries(settings.campaign.defaults)) setIfField(record, info, name, value, true);
+    for (const [name, value] of Object.entries(settings.campaign.defaults))
+        setIfField(record, info, name, value, true);
     if (settings.campaign.parentId) setIfField(record, info, 'ParentId', settings.campaign.parentId, true);
     Object.assign(record, campaignLivestormFields(session, event, counts, settings, metadata, true));
     const start = sessionStart(session);

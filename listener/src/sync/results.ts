@@ -24,16 +24,28 @@ interface RawCollectionResult {
 
 /** The errors of a failed subrequest (body is an error array) as record errors. */
 export function subrequestErrors(response: CompositeSubresponse | undefined): RecordError[] {
-    if (!response) return [{ code: 'NO_RESPONSE', message: 'Salesforce did not answer this subrequest', fields: [] }];
+    if (!response)
+        return [{ code: 'NO_RESPONSE', message: 'Salesforce did not answer this subrequest', fields: [] }];
     const body = response.body;
     if (Array.isArray(body)) {
         const errors = body
-            .filter((item): item is { errorCode?: string; statusCode?: string; message?: string; fields?: string[] } => typeof item === 'object' && item !== null)
+            .filter(
+                (
+                    item
+                ): item is { errorCode?: string; statusCode?: string; message?: string; fields?: string[] } =>
+                    typeof item === 'object' && item !== null
+            )
             .filter((item) => item.errorCode || item.statusCode)
-            .map((item) => ({ code: item.errorCode ?? item.statusCode ?? 'UNKNOWN', message: item.message ?? '', fields: item.fields ?? [] }));
+            .map((item) => ({
+                code: item.errorCode ?? item.statusCode ?? 'UNKNOWN',
+                message: item.message ?? '',
+                fields: item.fields ?? []
+            }));
         if (errors.length) return errors;
     }
-    return [{ code: `HTTP_${response.httpStatusCode}`, message: JSON.stringify(body).slice(0, 300), fields: [] }];
+    return [
+        { code: `HTTP_${response.httpStatusCode}`, message: JSON.stringify(body).slice(0, 300), fields: [] }
+    ];
 }
 
 export function succeeded(response: CompositeSubresponse | undefined): response is CompositeSubresponse {
@@ -49,7 +61,12 @@ export function collectionResults(response: CompositeSubresponse | undefined, co
         const raw = response.body as RawCollectionResult[];
         return Array.from({ length: count }, (_, index) => {
             const result = raw[index];
-            if (!result) return { id: null, success: false, errors: [{ code: 'NO_RESULT', message: 'no result for this record', fields: [] }] };
+            if (!result)
+                return {
+                    id: null,
+                    success: false,
+                    errors: [{ code: 'NO_RESULT', message: 'no result for this record', fields: [] }]
+                };
             return {
                 id: result.id ?? null,
                 success: result.success === true,
@@ -75,5 +92,8 @@ export function queryRecords<T>(response: CompositeSubresponse | undefined): T[]
 export function meansCampaignGone(error: RecordError): boolean {
     if (error.code === 'ENTITY_IS_DELETED') return true;
     if (error.code === 'NOT_FOUND') return true;
-    return (error.code === 'INVALID_CROSS_REFERENCE_KEY' || error.code === 'INVALID_ID_FIELD') && error.fields.some((field) => field === 'CampaignId');
+    return (
+        (error.code === 'INVALID_CROSS_REFERENCE_KEY' || error.code === 'INVALID_ID_FIELD') &&
+        error.fields.some((field) => field === 'CampaignId')
+    );
 }

@@ -39,7 +39,14 @@ function sessionItem(sessionId: string): FoldItem {
         kind: 'session',
         source: 'session.created',
         sessionId,
-        attributes: sessionAttributesSchema.parse({ event_id: 'e1', status: 'upcoming', timezone: 'UTC', estimated_started_at: 1_800_000_000, created_at: 1_790_000_000, updated_at: 1_790_000_000 })
+        attributes: sessionAttributesSchema.parse({
+            event_id: 'e1',
+            status: 'upcoming',
+            timezone: 'UTC',
+            estimated_started_at: 1_800_000_000,
+            created_at: 1_790_000_000,
+            updated_at: 1_790_000_000
+        })
     };
 }
 
@@ -56,23 +63,36 @@ function registration(sessionId: string, index: number): FoldItem {
             first_name: 'Packed',
             last_name: `Person ${index}`,
             email,
-            registrant_detail: { event_id: 'e1', session_id: sessionId, created_at: 1_790_000_000 + index, updated_at: 1_790_000_000 + index, fields: [{ id: 'email', type: 'text', value: email }] }
+            registrant_detail: {
+                event_id: 'e1',
+                session_id: sessionId,
+                created_at: 1_790_000_000 + index,
+                updated_at: 1_790_000_000 + index,
+                fields: [{ id: 'email', type: 'text', value: email }]
+            }
         })
     };
 }
 
 async function pass(sessionId: string) {
-    const salesforce = createSalesforceConnection({ mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }, { apiVersion: '66.0' });
+    const salesforce = createSalesforceConnection(
+        { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+        { apiVersion: '66.0' }
+    );
     const metadata = await loadOrgMetadata(salesforce);
     emulator.inspect.resetCalls();
-    return syncSession({ store, salesforce, settings: parseSettings({}), metadata, logger, claims: new EmailClaims() }, sessionId, {
-        eventId: 'e1',
-        title: 'Packing',
-        onDemand: false,
-        registrationLink: null,
-        enabled: null,
-        fetchedAt: 1
-    });
+    return syncSession(
+        { store, salesforce, settings: parseSettings({}), metadata, logger, claims: new EmailClaims() },
+        sessionId,
+        {
+            eventId: 'e1',
+            title: 'Packing',
+            onDemand: false,
+            registrationLink: null,
+            enabled: null,
+            fetchedAt: 1
+        }
+    );
 }
 
 describe('syncSession packing', () => {
@@ -89,10 +109,15 @@ describe('syncSession packing', () => {
     it('writes 1,000 new registrants in three calls: one lookup, two writes of at most 5 collections each', async () => {
         await applyFoldItems(store, [sessionItem('s1')]);
         await pass('s1');
-        await applyFoldItems(store, Array.from({ length: 1000 }, (_, index) => registration('s1', index)));
+        await applyFoldItems(
+            store,
+            Array.from({ length: 1000 }, (_, index) => registration('s1', index))
+        );
         const result = await pass('s1');
         expect(result).toMatchObject({ synced: 1000, failed: 0, apiCalls: 3 });
-        const composites = emulator.inspect.calls().log.filter((entry: { kind: string }) => entry.kind === 'composite');
+        const composites = emulator.inspect
+            .calls()
+            .log.filter((entry: { kind: string }) => entry.kind === 'composite');
         expect(composites).toHaveLength(3);
         for (const entry of composites) expect(entry.subrequests).toBeLessThanOrEqual(25);
         expect(emulator.inspect.records('Lead')).toHaveLength(1000);
@@ -111,7 +136,12 @@ describe('syncSession packing', () => {
 describe('resolvePeople', () => {
     const work = (email: string): Resolvable => ({ row: { personId: email }, email, resolution: null });
     it('prefers a Contact, then the oldest unconverted Lead, then the Contact of a converted Lead; case-insensitive', () => {
-        const items = [work('Both@Example.com'), work('lead@example.com'), work('converted@example.com'), work('nobody@example.com')];
+        const items = [
+            work('Both@Example.com'),
+            work('lead@example.com'),
+            work('converted@example.com'),
+            work('nobody@example.com')
+        ];
         resolvePeople(
             items,
             [{ Id: '003A', Email: 'both@example.com' }],
@@ -124,6 +154,11 @@ describe('resolvePeople', () => {
             logger,
             's1'
         );
-        expect(items.map((item) => item.resolution && [item.resolution.object, item.resolution.id])).toEqual([['Contact', '003A'], ['Lead', '00Q1'], ['Contact', '003C'], null]);
+        expect(items.map((item) => item.resolution && [item.resolution.object, item.resolution.id])).toEqual([
+            ['Contact', '003A'],
+            ['Lead', '00Q1'],
+            ['Contact', '003C'],
+            null
+        ]);
     });
 });

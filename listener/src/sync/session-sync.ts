@@ -4,11 +4,21 @@
 // Only one pass runs per session at a time (one writer per Campaign: parallel member writes lock it).
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
-import type { CompositeSubrequest, CompositeSubresponse, SalesforceConnection } from '../salesforce/connection.ts';
+import type {
+    CompositeSubrequest,
+    CompositeSubresponse,
+    SalesforceConnection
+} from '../salesforce/connection.ts';
 import { soqlId, soqlList } from '../salesforce/soql.ts';
 import type { EventRow, PersonRow, SessionRow, Store, SyncFailure } from '../store/store.ts';
 import type { OrgMetadata } from './org-metadata.ts';
-import { collectionResults, meansCampaignGone, queryRecords, subrequestErrors, succeeded } from './results.ts';
+import {
+    collectionResults,
+    meansCampaignGone,
+    queryRecords,
+    subrequestErrors,
+    succeeded
+} from './results.ts';
 import type { RecordError, RecordResult } from './results.ts';
 import {
     campaignLivestormFields,
@@ -100,7 +110,13 @@ interface StatusRow {
     SortOrder: number;
 }
 
-const RETRY_LATER_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT', 'NO_RESPONSE']);
+const RETRY_LATER_CODES = new Set([
+    'UNABLE_TO_LOCK_ROW',
+    'SERVER_UNAVAILABLE',
+    'REQUEST_RUNNING_TOO_LONG',
+    'QUERY_TIMEOUT',
+    'NO_RESPONSE'
+]);
 
 function backoffMs(attempts: number, immediate: boolean): number {
     if (immediate && attempts <= 3) return 0;
@@ -108,9 +124,21 @@ function backoffMs(attempts: number, immediate: boolean): number {
     return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
-function failureOf(previous: SyncFailure | null, error: RecordError, now: number, immediate: boolean): SyncFailure {
+function failureOf(
+    previous: SyncFailure | null,
+    error: RecordError,
+    now: number,
+    immediate: boolean
+): SyncFailure {
     const attempts = (previous?.attempts ?? 0) + 1;
-    return { code: error.code, message: error.message, fields: error.fields, attempts, nextAttemptAt: now + backoffMs(attempts, immediate), at: now };
+    return {
+        code: error.code,
+        message: error.message,
+        fields: error.fields,
+        attempts,
+        nextAttemptAt: now + backoffMs(attempts, immediate),
+        at: now
+    };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -135,11 +163,22 @@ const DUPLICATE_HEADER = { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' };
  * @param sessionId Livestorm session id
  * @param event the event row (title, on-demand), if known
  */
-export async function syncSession(deps: SessionSyncDeps, sessionId: string, event: EventRow | undefined): Promise<SessionSyncResult> {
+export async function syncSession(
+    deps: SessionSyncDeps,
+    sessionId: string,
+    event: EventRow | undefined
+): Promise<SessionSyncResult> {
     const { store, salesforce, settings, metadata, logger, claims } = deps;
     const now = deps.now ?? Date.now;
     const owner = `session:${sessionId}`;
-    const result: SessionSyncResult = { apiCalls: 0, synced: 0, failed: 0, more: false, campaignCreated: false, campaignRecreated: false };
+    const result: SessionSyncResult = {
+        apiCalls: 0,
+        synced: 0,
+        failed: 0,
+        more: false,
+        campaignCreated: false,
+        campaignRecreated: false
+    };
     const [loaded] = await store.getSessions([sessionId]);
     if (!loaded) return result;
     let session: SessionRow = loaded;
@@ -161,8 +200,16 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                 continue;
             }
             if (!row.state.email) {
-                const error = { code: 'NO_USABLE_EMAIL', message: row.state.emailProblem ?? 'no usable email address', fields: ['Email'] };
-                settled.push({ ...row, syncedVersion: row.version, failure: failureOf(row.failure, error, now(), false) });
+                const error = {
+                    code: 'NO_USABLE_EMAIL',
+                    message: row.state.emailProblem ?? 'no usable email address',
+                    fields: ['Email']
+                };
+                settled.push({
+                    ...row,
+                    syncedVersion: row.version,
+                    failure: failureOf(row.failure, error, now(), false)
+                });
                 result.failed += 1;
                 continue;
             }
@@ -170,7 +217,17 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                 result.more = true;
                 continue;
             }
-            work.push({ row, email: row.state.email, resolution: null, sfObject: row.sfObject, sfId: row.sfId, memberId: row.memberId, outcome: 'pending', error: null, immediate: false });
+            work.push({
+                row,
+                email: row.state.email,
+                resolution: null,
+                sfObject: row.sfObject,
+                sfId: row.sfId,
+                memberId: row.memberId,
+                outcome: 'pending',
+                error: null,
+                immediate: false
+            });
         }
         if (settled.length) await store.saveSyncedPeople(settled);
 
@@ -184,17 +241,31 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
         const campaignRef = needCampaign ? '@{campaign.id}' : session.campaignId!;
         if (needCampaign) {
             const record = newCampaignRecord(session.state, event, counts, settings, metadata);
-            const { Name: _name, ...upsertBody } = campaignLivestormFields(session.state, event, counts, settings, metadata, false);
+            const { Name: _name, ...upsertBody } = campaignLivestormFields(
+                session.state,
+                event,
+                counts,
+                settings,
+                metadata,
+                false
+            );
             delete upsertBody.Livestorm_Session_Id__c;
             phaseA.push(
                 // Create first: an existing Campaign (renamed by an admin) answers DUPLICATE_VALUE on the external id and
                 // keeps its Name; the upsert after it then finds whichever exists and returns its id.
                 { method: 'POST', url: 'sobjects/Campaign', referenceId: 'newCampaign', body: record },
-                { method: 'PATCH', url: `sobjects/Campaign/Livestorm_Session_Id__c/${encodeURIComponent(sessionId)}`, referenceId: 'campaign', body: upsertBody },
+                {
+                    method: 'PATCH',
+                    url: `sobjects/Campaign/Livestorm_Session_Id__c/${encodeURIComponent(sessionId)}`,
+                    referenceId: 'campaign',
+                    body: upsertBody
+                },
                 // Statuses Salesforce added to the Campaign we just created (default "Sent", responded "Responded").
                 {
                     method: 'GET',
-                    url: queryUrl("SELECT Id FROM CampaignMemberStatus WHERE CampaignId = '@{newCampaign.id}' AND (IsDefault = true OR HasResponded = true) ORDER BY SortOrder"),
+                    url: queryUrl(
+                        "SELECT Id FROM CampaignMemberStatus WHERE CampaignId = '@{newCampaign.id}' AND (IsDefault = true OR HasResponded = true) ORDER BY SortOrder"
+                    ),
                     referenceId: 'autoStatuses'
                 }
             );
@@ -205,38 +276,94 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                     method: 'POST',
                     url: 'sobjects/CampaignMemberStatus',
                     referenceId: `status${index}`,
-                    body: { CampaignId: '@{newCampaign.id}', Label: status.label, IsDefault: status.isDefault, HasResponded: status.hasResponded, SortOrder: 1000 + index }
+                    body: {
+                        CampaignId: '@{newCampaign.id}',
+                        Label: status.label,
+                        IsDefault: status.isDefault,
+                        HasResponded: status.hasResponded,
+                        SortOrder: 1000 + index
+                    }
                 });
             });
             phaseA.push(
-                { method: 'DELETE', url: 'sobjects/CampaignMemberStatus/@{autoStatuses.records[0].Id}', referenceId: 'dropAuto0' },
-                { method: 'DELETE', url: 'sobjects/CampaignMemberStatus/@{autoStatuses.records[1].Id}', referenceId: 'dropAuto1' }
+                {
+                    method: 'DELETE',
+                    url: 'sobjects/CampaignMemberStatus/@{autoStatuses.records[0].Id}',
+                    referenceId: 'dropAuto0'
+                },
+                {
+                    method: 'DELETE',
+                    url: 'sobjects/CampaignMemberStatus/@{autoStatuses.records[1].Id}',
+                    referenceId: 'dropAuto1'
+                }
             );
         }
         if (needCampaign || !session.statusesReady) {
             phaseA.push({
                 method: 'GET',
-                url: queryUrl(`SELECT Id, Label, IsDefault, HasResponded, SortOrder FROM CampaignMemberStatus WHERE CampaignId = ${needCampaign ? "'@{campaign.id}'" : soqlId(campaignRef)} ORDER BY SortOrder`),
+                url: queryUrl(
+                    `SELECT Id, Label, IsDefault, HasResponded, SortOrder FROM CampaignMemberStatus WHERE CampaignId = ${needCampaign ? "'@{campaign.id}'" : soqlId(campaignRef)} ORDER BY SortOrder`
+                ),
                 referenceId: 'statuses'
             });
         }
         const unresolved = work.filter((item) => !item.sfId);
         const emails = [...new Set(unresolved.map((item) => item.email.toLowerCase()))];
         if (emails.length) {
-            const contactFields = ['Id', 'Email', 'AccountId', 'CreatedDate', ...lookupFields('Contact', settings, metadata)];
-            const leadFields = ['Id', 'Email', 'IsConverted', 'ConvertedContactId', 'CreatedDate', ...lookupFields('Lead', settings, metadata)];
+            const contactFields = [
+                'Id',
+                'Email',
+                'AccountId',
+                'CreatedDate',
+                ...lookupFields('Contact', settings, metadata)
+            ];
+            const leadFields = [
+                'Id',
+                'Email',
+                'IsConverted',
+                'ConvertedContactId',
+                'CreatedDate',
+                ...lookupFields('Lead', settings, metadata)
+            ];
             phaseA.push(
-                { method: 'GET', url: queryUrl(`SELECT ${[...new Set(contactFields)].join(', ')} FROM Contact WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`), referenceId: 'contacts' },
-                { method: 'GET', url: queryUrl(`SELECT ${[...new Set(leadFields)].join(', ')} FROM Lead WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`), referenceId: 'leads' }
+                {
+                    method: 'GET',
+                    url: queryUrl(
+                        `SELECT ${[...new Set(contactFields)].join(', ')} FROM Contact WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`
+                    ),
+                    referenceId: 'contacts'
+                },
+                {
+                    method: 'GET',
+                    url: queryUrl(
+                        `SELECT ${[...new Set(leadFields)].join(', ')} FROM Lead WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`
+                    ),
+                    referenceId: 'leads'
+                }
             );
         }
         // People known to Salesforce whose membership is unknown because a create answered "Already a campaign member".
-        const memberUnknown = work.filter((item) => item.sfId && !item.memberId && item.row.failure?.code === 'DUPLICATE_VALUE');
+        const memberUnknown = work.filter(
+            (item) => item.sfId && !item.memberId && item.row.failure?.code === 'DUPLICATE_VALUE'
+        );
         if (memberUnknown.length && !needCampaign) {
-            const leadIds = memberUnknown.filter((item) => item.sfObject === 'Lead').map((item) => item.sfId!);
-            const contactIds = memberUnknown.filter((item) => item.sfObject === 'Contact').map((item) => item.sfId!);
-            const clauses = [leadIds.length ? `LeadId IN ${soqlList(leadIds)}` : '', contactIds.length ? `ContactId IN ${soqlList(contactIds)}` : ''].filter(Boolean);
-            phaseA.push({ method: 'GET', url: queryUrl(`SELECT Id, LeadId, ContactId FROM CampaignMember WHERE CampaignId = ${soqlId(campaignRef)} AND (${clauses.join(' OR ')})`), referenceId: 'members' });
+            const leadIds = memberUnknown
+                .filter((item) => item.sfObject === 'Lead')
+                .map((item) => item.sfId!);
+            const contactIds = memberUnknown
+                .filter((item) => item.sfObject === 'Contact')
+                .map((item) => item.sfId!);
+            const clauses = [
+                leadIds.length ? `LeadId IN ${soqlList(leadIds)}` : '',
+                contactIds.length ? `ContactId IN ${soqlList(contactIds)}` : ''
+            ].filter(Boolean);
+            phaseA.push({
+                method: 'GET',
+                url: queryUrl(
+                    `SELECT Id, LeadId, ContactId FROM CampaignMember WHERE CampaignId = ${soqlId(campaignRef)} AND (${clauses.join(' OR ')})`
+                ),
+                referenceId: 'members'
+            });
         }
 
         let statuses: StatusRow[] | undefined;
@@ -246,29 +373,57 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
             if (needCampaign) {
                 const created = byRef.get('newCampaign');
                 const upserted = byRef.get('campaign');
-                const campaignId = (succeeded(upserted) ? (upserted.body as { id?: string }).id : undefined) ?? (succeeded(created) ? (created.body as { id?: string }).id : undefined);
+                const campaignId =
+                    (succeeded(upserted) ? (upserted.body as { id?: string }).id : undefined) ??
+                    (succeeded(created) ? (created.body as { id?: string }).id : undefined);
                 if (!campaignId) {
-                    const errors = [...(succeeded(created) ? [] : subrequestErrors(created)), ...(succeeded(upserted) ? [] : subrequestErrors(upserted))];
-                    const meaningful = errors.find((error) => error.code !== 'DUPLICATE_VALUE' && error.code !== 'PROCESSING_HALTED') ?? errors[0]!;
+                    const errors = [
+                        ...(succeeded(created) ? [] : subrequestErrors(created)),
+                        ...(succeeded(upserted) ? [] : subrequestErrors(upserted))
+                    ];
+                    const meaningful =
+                        errors.find(
+                            (error) => error.code !== 'DUPLICATE_VALUE' && error.code !== 'PROCESSING_HALTED'
+                        ) ?? errors[0]!;
                     session = { ...session, failure: failureOf(session.failure, meaningful, now(), false) };
                     await store.saveSyncedSession(session);
-                    logger.warn({ sessionId, error: meaningful }, 'the Campaign cannot be created: %s', meaningful.message);
+                    logger.warn(
+                        { sessionId, error: meaningful },
+                        'the Campaign cannot be created: %s',
+                        meaningful.message
+                    );
                     return result;
                 }
                 const createdByUs = succeeded(created);
                 session = { ...session, campaignId, campaignCreatedByUs: createdByUs, failure: null };
                 result.campaignCreated = createdByUs;
-                logger.info({ sessionId, campaignId, created: createdByUs }, createdByUs ? 'Campaign created' : 'existing Campaign linked');
+                logger.info(
+                    { sessionId, campaignId, created: createdByUs },
+                    createdByUs ? 'Campaign created' : 'existing Campaign linked'
+                );
             }
             statuses = queryRecords<StatusRow>(byRef.get('statuses'));
             if (statuses) {
                 const labels = new Set(statuses.map((status) => status.Label.toLowerCase()));
-                session = { ...session, statusesReady: metadata.statuses.every((status) => labels.has(status.label.toLowerCase())) };
+                session = {
+                    ...session,
+                    statusesReady: metadata.statuses.every((status) => labels.has(status.label.toLowerCase()))
+                };
             }
-            resolvePeople(unresolved, queryRecords(byRef.get('contacts')), queryRecords(byRef.get('leads')), logger, sessionId);
-            const members = queryRecords<{ Id: string; LeadId: string | null; ContactId: string | null }>(byRef.get('members'));
+            resolvePeople(
+                unresolved,
+                queryRecords(byRef.get('contacts')),
+                queryRecords(byRef.get('leads')),
+                logger,
+                sessionId
+            );
+            const members = queryRecords<{ Id: string; LeadId: string | null; ContactId: string | null }>(
+                byRef.get('members')
+            );
             for (const item of memberUnknown) {
-                const member = members?.find((row) => row.LeadId === item.sfId || row.ContactId === item.sfId);
+                const member = members?.find(
+                    (row) => row.LeadId === item.sfId || row.ContactId === item.sfId
+                );
                 if (member) item.memberId = member.Id;
             }
             await store.saveSyncedSession(session);
@@ -289,7 +444,13 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                     url: 'sobjects/CampaignMemberStatus',
                     referenceId: `addStatus${index}`,
                     // On a Campaign we did not create the default stays the admin's.
-                    body: { CampaignId: campaignId, Label: status.label, HasResponded: status.hasResponded, IsDefault: session.campaignCreatedByUs && status.isDefault, SortOrder: sortOrder }
+                    body: {
+                        CampaignId: campaignId,
+                        Label: status.label,
+                        HasResponded: status.hasResponded,
+                        IsDefault: session.campaignCreatedByUs && status.isDefault,
+                        SortOrder: sortOrder
+                    }
                 });
             });
         }
@@ -307,19 +468,38 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
             }
         }
 
-        type Op = { kind: 'create'; items: Work[]; index: number } | { kind: 'memberCreate'; items: Work[]; dependsOn: number | null; usedReference?: boolean } | { kind: 'memberUpdate'; items: Work[] } | { kind: 'enrich'; items: { item: Work; changes: SfRecord }[] };
+        type Op =
+            | { kind: 'create'; items: Work[]; index: number }
+            | { kind: 'memberCreate'; items: Work[]; dependsOn: number | null; usedReference?: boolean }
+            | { kind: 'memberUpdate'; items: Work[] }
+            | { kind: 'enrich'; items: { item: Work; changes: SfRecord }[] };
         const ops: Op[] = [];
-        chunk(toCreate.filter((item) => item.outcome === 'pending'), COLLECTION_SIZE).forEach((items, index) => {
+        chunk(
+            toCreate.filter((item) => item.outcome === 'pending'),
+            COLLECTION_SIZE
+        ).forEach((items, index) => {
             ops.push({ kind: 'create', items, index });
             ops.push({ kind: 'memberCreate', items, dependsOn: index });
         });
-        const knownNoMember = work.filter((item) => item.sfId && !item.memberId && item.outcome === 'pending');
-        for (const items of chunk(knownNoMember, COLLECTION_SIZE)) ops.push({ kind: 'memberCreate', items, dependsOn: null });
+        const knownNoMember = work.filter(
+            (item) => item.sfId && !item.memberId && item.outcome === 'pending'
+        );
+        for (const items of chunk(knownNoMember, COLLECTION_SIZE))
+            ops.push({ kind: 'memberCreate', items, dependsOn: null });
         const withMember = work.filter((item) => item.memberId && item.outcome === 'pending');
         for (const items of chunk(withMember, COLLECTION_SIZE)) ops.push({ kind: 'memberUpdate', items });
         const enrichments = work
             .filter((item) => item.resolution?.record)
-            .map((item) => ({ item, changes: enrichment(item.resolution!.object, item.resolution!.record!, item.row.state, settings, metadata) }))
+            .map((item) => ({
+                item,
+                changes: enrichment(
+                    item.resolution!.object,
+                    item.resolution!.record!,
+                    item.row.state,
+                    settings,
+                    metadata
+                )
+            }))
             .filter((entry): entry is { item: Work; changes: SfRecord } => entry.changes !== null);
         for (const items of chunk(enrichments, COLLECTION_SIZE)) ops.push({ kind: 'enrich', items });
 
@@ -335,9 +515,14 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
             if (firstComposite) subrequests.push(...statusOps);
             let slots = MAX_COLLECTIONS_PER_COMPOSITE;
             const inThisComposite = new Set<number>();
-            for (let index = 0; index < ops.length && slots > 0; ) {
+            for (let index = 0; index < ops.length && slots > 0;) {
                 const op = ops[index]!;
-                if (op.kind === 'memberCreate' && op.dependsOn !== null && !executedCreates.has(op.dependsOn) && !inThisComposite.has(op.dependsOn)) {
+                if (
+                    op.kind === 'memberCreate' &&
+                    op.dependsOn !== null &&
+                    !executedCreates.has(op.dependsOn) &&
+                    !inThisComposite.has(op.dependsOn)
+                ) {
                     index += 1;
                     continue;
                 }
@@ -352,10 +537,21 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                         url: 'composite/sobjects',
                         referenceId,
                         httpHeaders: headers,
-                        body: { allOrNone: false, records: op.items.map((item) => ({ attributes: { type: createObject }, ...personBody(item, createObject) })) }
+                        body: {
+                            allOrNone: false,
+                            records: op.items.map((item) => ({
+                                attributes: { type: createObject },
+                                ...personBody(item, createObject)
+                            }))
+                        }
                     });
                 } else if (op.kind === 'memberCreate') {
-                    const createRef = op.dependsOn !== null && inThisComposite.has(op.dependsOn) ? batch.find((entry) => entry.op.kind === 'create' && entry.op.index === op.dependsOn)!.referenceId : null;
+                    const createRef =
+                        op.dependsOn !== null && inThisComposite.has(op.dependsOn)
+                            ? batch.find(
+                                  (entry) => entry.op.kind === 'create' && entry.op.index === op.dependsOn
+                              )!.referenceId
+                            : null;
                     const ready = op.items.filter((item) => createRef || item.sfId);
                     op.items = ready;
                     op.usedReference = createRef !== null;
@@ -373,7 +569,12 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                             records: ready.map((item, position) => {
                                 const link = createRef ? `@{${createRef}[${position}].id}` : item.sfId!;
                                 const object = createRef ? createObject : item.sfObject!;
-                                return { attributes: { type: 'CampaignMember' }, CampaignId: campaignId, [object === 'Lead' ? 'LeadId' : 'ContactId']: link, ...memberFields(item.row.state, settings, metadata, onDemand, true) };
+                                return {
+                                    attributes: { type: 'CampaignMember' },
+                                    CampaignId: campaignId,
+                                    [object === 'Lead' ? 'LeadId' : 'ContactId']: link,
+                                    ...memberFields(item.row.state, settings, metadata, onDemand, true)
+                                };
                             })
                         }
                     });
@@ -382,7 +583,14 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                         method: 'PATCH',
                         url: 'composite/sobjects',
                         referenceId,
-                        body: { allOrNone: false, records: op.items.map((item) => ({ attributes: { type: 'CampaignMember' }, Id: item.memberId, ...memberFields(item.row.state, settings, metadata, onDemand, false) })) }
+                        body: {
+                            allOrNone: false,
+                            records: op.items.map((item) => ({
+                                attributes: { type: 'CampaignMember' },
+                                Id: item.memberId,
+                                ...memberFields(item.row.state, settings, metadata, onDemand, false)
+                            }))
+                        }
                     });
                 } else {
                     subrequests.push({
@@ -390,23 +598,40 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                         url: 'composite/sobjects',
                         referenceId,
                         httpHeaders: headers,
-                        body: { allOrNone: false, records: op.items.map(({ item, changes }) => ({ attributes: { type: item.sfObject! }, Id: item.sfId, ...changes })) }
+                        body: {
+                            allOrNone: false,
+                            records: op.items.map(({ item, changes }) => ({
+                                attributes: { type: item.sfObject! },
+                                Id: item.sfId,
+                                ...changes
+                            }))
+                        }
                     });
                 }
             }
             const last = ops.length === 0;
             if (last) {
                 const countsNow = await store.sessionCounts(sessionId);
-                subrequests.push({ method: 'PATCH', url: `sobjects/Campaign/${campaignId}`, referenceId: 'campaignUpdate', body: campaignLivestormFields(session.state, event, countsNow, settings, metadata, false) });
+                subrequests.push({
+                    method: 'PATCH',
+                    url: `sobjects/Campaign/${campaignId}`,
+                    referenceId: 'campaignUpdate',
+                    body: campaignLivestormFields(session.state, event, countsNow, settings, metadata, false)
+                });
             }
             if (subrequests.length === 0) break;
             const responses = await composite(subrequests);
-            const byRef = new Map<string, CompositeSubresponse>(responses.map((response) => [response.referenceId, response]));
+            const byRef = new Map<string, CompositeSubresponse>(
+                responses.map((response) => [response.referenceId, response])
+            );
             if (firstComposite && statusOps.length) {
                 const allAdded = statusOps.every((op) => succeeded(byRef.get(op.referenceId)));
                 session = { ...session, statusesReady: allAdded };
                 if (!allAdded) {
-                    const error = statusOps.map((op) => byRef.get(op.referenceId)).filter((response) => !succeeded(response)).flatMap(subrequestErrors)[0];
+                    const error = statusOps
+                        .map((op) => byRef.get(op.referenceId))
+                        .filter((response) => !succeeded(response))
+                        .flatMap(subrequestErrors)[0];
                     logger.warn({ sessionId, campaignId, error }, 'member statuses could not all be added');
                     if (error && meansCampaignGone(error)) campaignGone = true;
                 }
@@ -446,7 +671,11 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                             return;
                         }
                         const error = record.errors[0];
-                        if (error?.code === 'ENTITY_IS_DELETED' || error?.code === 'INVALID_CROSS_REFERENCE_KEY' || error?.code === 'NOT_FOUND') {
+                        if (
+                            error?.code === 'ENTITY_IS_DELETED' ||
+                            error?.code === 'INVALID_CROSS_REFERENCE_KEY' ||
+                            error?.code === 'NOT_FOUND'
+                        ) {
                             // The member was removed from the Campaign in Salesforce: it is recreated from our state.
                             item.memberId = null;
                             fail(item, record, true);
@@ -456,7 +685,11 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                     });
                 } else {
                     collectionResults(response, op.items.length).forEach((record, position) => {
-                        if (!record.success) logger.warn({ sessionId, record: op.items[position]!.item.sfId, errors: record.errors }, 'enrichment of an existing record failed');
+                        if (!record.success)
+                            logger.warn(
+                                { sessionId, record: op.items[position]!.item.sfId, errors: record.errors },
+                                'enrichment of an existing record failed'
+                            );
                     });
                 }
             }
@@ -466,16 +699,38 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
                 if (!succeeded(update)) {
                     const error = subrequestErrors(update)[0]!;
                     if (meansCampaignGone(error)) campaignGone = true;
-                    else logger.warn({ sessionId, campaignId, error }, 'the Campaign fields could not be updated');
+                    else
+                        logger.warn(
+                            { sessionId, campaignId, error },
+                            'the Campaign fields could not be updated'
+                        );
                 } else session = { ...session, syncedVersion: session.version };
             }
         }
 
         if (campaignGone) {
-            logger.warn({ sessionId, campaignId }, 'the Campaign was deleted in Salesforce: it is recreated and its members restored');
-            session = { ...session, campaignId: null, statusesReady: false, campaignCreatedByUs: false, syncedVersion: 0 };
+            logger.warn(
+                { sessionId, campaignId },
+                'the Campaign was deleted in Salesforce: it is recreated and its members restored'
+            );
+            session = {
+                ...session,
+                campaignId: null,
+                statusesReady: false,
+                campaignCreatedByUs: false,
+                syncedVersion: 0
+            };
             await store.saveSyncedSession(session);
-            await store.saveSyncedPeople(work.map((item) => ({ ...item.row, sfObject: item.sfObject, sfId: item.sfId, memberId: null, syncedVersion: 0, failure: null })));
+            await store.saveSyncedPeople(
+                work.map((item) => ({
+                    ...item.row,
+                    sfObject: item.sfObject,
+                    sfId: item.sfId,
+                    memberId: null,
+                    syncedVersion: 0,
+                    failure: null
+                }))
+            );
             await store.resetSessionMembers(sessionId);
             result.more = true;
             result.campaignRecreated = true;
@@ -486,7 +741,14 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
         const saved: PersonRow[] = work.map((item) => {
             if (item.outcome === 'synced') {
                 result.synced += 1;
-                return { ...item.row, sfObject: item.sfObject, sfId: item.sfId, memberId: item.memberId, syncedVersion: item.row.version, failure: null };
+                return {
+                    ...item.row,
+                    sfObject: item.sfObject,
+                    sfId: item.sfId,
+                    memberId: item.memberId,
+                    syncedVersion: item.row.version,
+                    failure: null
+                };
             }
             if (item.outcome === 'pending') {
                 // Not reached in this pass (a dependency was not ready): next pass, no penalty.
@@ -496,11 +758,28 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
             const failure = failureOf(item.row.failure, item.error!, now(), item.immediate);
             if (item.outcome === 'retry') {
                 if (failure.nextAttemptAt <= now()) result.more = true;
-                return { ...item.row, sfObject: item.sfObject, sfId: item.sfId, memberId: item.memberId, failure };
+                return {
+                    ...item.row,
+                    sfObject: item.sfObject,
+                    sfId: item.sfId,
+                    memberId: item.memberId,
+                    failure
+                };
             }
             result.failed += 1;
-            logger.warn({ sessionId, personId: item.row.personId, error: item.error }, 'record kept with its error: %s', item.error!.message);
-            return { ...item.row, sfObject: item.sfObject, sfId: item.sfId, memberId: item.memberId, syncedVersion: item.row.version, failure };
+            logger.warn(
+                { sessionId, personId: item.row.personId, error: item.error },
+                'record kept with its error: %s',
+                item.error!.message
+            );
+            return {
+                ...item.row,
+                sfObject: item.sfObject,
+                sfId: item.sfId,
+                memberId: item.memberId,
+                syncedVersion: item.row.version,
+                failure
+            };
         });
         await store.saveSyncedPeople(saved);
         return result;
@@ -509,15 +788,28 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
     }
 
     function personBody(item: Work, object: 'Lead' | 'Contact'): SfRecord {
-        const record = newPersonRecord(object, item.row.state, settings, metadata, localDate(sessionStart(session.state), session.state.timezone));
+        const record = newPersonRecord(
+            object,
+            item.row.state,
+            settings,
+            metadata,
+            localDate(sessionStart(session.state), session.state.timezone)
+        );
         if (object === 'Contact' && accountFor.has(item)) record.AccountId = accountFor.get(item)!;
         return record;
     }
 
     function fail(item: Work, record: RecordResult, dependencyFailed: boolean) {
-        const error = record.errors[0] ?? { code: 'UNKNOWN', message: 'Salesforce gave no reason', fields: [] };
+        const error = record.errors[0] ?? {
+            code: 'UNKNOWN',
+            message: 'Salesforce gave no reason',
+            fields: []
+        };
         item.error = error;
-        if (error.code === 'CANNOT_UPDATE_CONVERTED_LEAD' || (error.code === 'ENTITY_IS_DELETED' && !meansCampaignGone(error))) {
+        if (
+            error.code === 'CANNOT_UPDATE_CONVERTED_LEAD' ||
+            (error.code === 'ENTITY_IS_DELETED' && !meansCampaignGone(error))
+        ) {
             // The Lead was converted or deleted since we matched it: match the person again.
             item.sfObject = null;
             item.sfId = null;
@@ -531,7 +823,12 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
             item.immediate = true;
             return;
         }
-        if (dependencyFailed || error.code === 'PROCESSING_HALTED' || RETRY_LATER_CODES.has(error.code) || error.code.startsWith('HTTP_5')) {
+        if (
+            dependencyFailed ||
+            error.code === 'PROCESSING_HALTED' ||
+            RETRY_LATER_CODES.has(error.code) ||
+            error.code.startsWith('HTTP_5')
+        ) {
             item.outcome = 'retry';
             item.immediate = dependencyFailed || error.code === 'PROCESSING_HALTED';
             return;
@@ -543,7 +840,12 @@ export async function syncSession(deps: SessionSyncDeps, sessionId: string, even
 const accountFor = new WeakMap<Work, string>();
 
 /** Contacts need an Account: a fixed one, or one per company name (found, else created), in one call at most. */
-async function assignAccounts(items: Work[], deps: SessionSyncDeps, composite: (subrequests: CompositeSubrequest[]) => Promise<CompositeSubresponse[]>, today: string): Promise<boolean> {
+async function assignAccounts(
+    items: Work[],
+    deps: SessionSyncDeps,
+    composite: (subrequests: CompositeSubrequest[]) => Promise<CompositeSubresponse[]>,
+    today: string
+): Promise<boolean> {
     const strategy = deps.settings.contactAccount;
     if (strategy.strategy === 'fixed') {
         for (const item of items) accountFor.set(item, strategy.accountId);
@@ -557,7 +859,15 @@ async function assignAccounts(items: Work[], deps: SessionSyncDeps, composite: (
     const companies = [...new Set(items.map(companyOf))];
     const found = new Map<string, string>();
     for (const names of chunk(companies, COLLECTION_SIZE)) {
-        const responses = await composite([{ method: 'GET', url: queryUrl(`SELECT Id, Name FROM Account WHERE Name IN ${soqlList(names)} ORDER BY CreatedDate ASC, Id ASC`), referenceId: 'accounts' }]);
+        const responses = await composite([
+            {
+                method: 'GET',
+                url: queryUrl(
+                    `SELECT Id, Name FROM Account WHERE Name IN ${soqlList(names)} ORDER BY CreatedDate ASC, Id ASC`
+                ),
+                referenceId: 'accounts'
+            }
+        ]);
         for (const account of queryRecords<{ Id: string; Name: string }>(responses[0]) ?? []) {
             if (!found.has(account.Name.toLowerCase())) found.set(account.Name.toLowerCase(), account.Id);
         }
@@ -571,11 +881,17 @@ async function assignAccounts(items: Work[], deps: SessionSyncDeps, composite: (
                 url: 'composite/sobjects',
                 referenceId: `accounts${index}`,
                 httpHeaders: deps.settings.duplicateRuleAllowSave ? DUPLICATE_HEADER : undefined,
-                body: { allOrNone: false, records: group.map((name) => ({ attributes: { type: 'Account' }, Name: name })) }
+                body: {
+                    allOrNone: false,
+                    records: group.map((name) => ({ attributes: { type: 'Account' }, Name: name }))
+                }
             }))
         );
         groups.forEach((group, index) => {
-            collectionResults(responses.find((response) => response.referenceId === `accounts${index}`), group.length).forEach((record, position) => {
+            collectionResults(
+                responses.find((response) => response.referenceId === `accounts${index}`),
+                group.length
+            ).forEach((record, position) => {
                 if (record.success && record.id) found.set(group[position]!.toLowerCase(), record.id);
             });
         });
@@ -586,7 +902,11 @@ async function assignAccounts(items: Work[], deps: SessionSyncDeps, composite: (
         if (id) accountFor.set(item, id);
         else {
             item.outcome = 'retry';
-            item.error = { code: 'ACCOUNT_NOT_CREATED', message: `the Account "${companyOf(item)}" could not be created`, fields: ['AccountId'] };
+            item.error = {
+                code: 'ACCOUNT_NOT_CREATED',
+                message: `the Account "${companyOf(item)}" could not be created`,
+                fields: ['AccountId']
+            };
             complete = false;
         }
     }
@@ -623,10 +943,30 @@ export function resolvePeople(
         const openLeads = leadMatches.filter((lead) => lead.IsConverted !== true);
         const converted = leadMatches.filter((lead) => lead.IsConverted === true && lead.ConvertedContactId);
         if (contactMatches.length + openLeads.length > 1) {
-            logger.info({ sessionId, personId: item.row.personId, contacts: contactMatches.length, leads: openLeads.length }, 'several records share this e-mail: using the oldest %s', contactMatches.length ? 'Contact' : 'Lead');
+            logger.info(
+                {
+                    sessionId,
+                    personId: item.row.personId,
+                    contacts: contactMatches.length,
+                    leads: openLeads.length
+                },
+                'several records share this e-mail: using the oldest %s',
+                contactMatches.length ? 'Contact' : 'Lead'
+            );
         }
-        if (contactMatches[0]) item.resolution = { object: 'Contact', id: String(contactMatches[0].Id), record: contactMatches[0] };
-        else if (openLeads[0]) item.resolution = { object: 'Lead', id: String(openLeads[0].Id), record: openLeads[0] };
-        else if (converted[0]) item.resolution = { object: 'Contact', id: String(converted[0].ConvertedContactId), record: null };
+        if (contactMatches[0])
+            item.resolution = {
+                object: 'Contact',
+                id: String(contactMatches[0].Id),
+                record: contactMatches[0]
+            };
+        else if (openLeads[0])
+            item.resolution = { object: 'Lead', id: String(openLeads[0].Id), record: openLeads[0] };
+        else if (converted[0])
+            item.resolution = {
+                object: 'Contact',
+                id: String(converted[0].ConvertedContactId),
+                record: null
+            };
     }
 }

@@ -119,7 +119,9 @@ describe('injected faults and latency', () => {
         org = await startTestOrg({ faults: { exhaustLimit: true } });
         const answer = await org.call('GET', `${V}/limits`);
         expect(answer.status).toBe(403);
-        expect(answer.body).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+        expect(answer.body).toEqual([
+            { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }
+        ]);
     });
 
     it('fails the records a recordErrors hook picks', async () => {
