@@ -6,6 +6,8 @@ import type { LoadPlan, LoadResult } from './processes.ts';
 
 const plan = JSON.parse(await text(process.stdin)) as LoadPlan;
 const latenciesMs: number[] = [];
+const failedLatenciesMs: number[] = [];
+const errors = new Set<string>();
 let sent = 0;
 let acknowledged = 0;
 let failed = 0;
@@ -31,9 +33,17 @@ async function send(index: number, scheduledAt: number): Promise<void> {
         if (response.status >= 200 && response.status < 300) {
             acknowledged += 1;
             latenciesMs.push(performance.now() - scheduledAt);
-        } else failed += 1;
-    } catch {
-        if (measured) failed += 1;
+        } else {
+            failed += 1;
+            failedLatenciesMs.push(performance.now() - scheduledAt);
+            errors.add(`HTTP ${response.status}`);
+        }
+    } catch (error) {
+        if (!measured) return;
+        failed += 1;
+        failedLatenciesMs.push(performance.now() - scheduledAt);
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        errors.add(`${(error as Error).name}${cause ? ` ${cause}` : ''}: ${(error as Error).message}`);
     }
 }
 
@@ -71,5 +81,13 @@ if (plan.rate) {
 }
 await Promise.all(inFlight);
 if (warmup) started += (warmup / plan.rate!) * 1000;
-const result: LoadResult = { sent, acknowledged, failed, elapsedMs: performance.now() - started, latenciesMs };
+const result: LoadResult = {
+    sent,
+    acknowledged,
+    failed,
+    elapsedMs: performance.now() - started,
+    latenciesMs,
+    failedLatenciesMs,
+    errors: [...errors].slice(0, 5)
+};
 process.stdout.write(JSON.stringify(result));

@@ -173,6 +173,10 @@ export interface LoadResult {
     elapsedMs: number;
     /** Latency of each acknowledged request in ms (open loop: from its scheduled time). */
     latenciesMs: number[];
+    /** Time to the failure (an error answer, a refused connection or the 10 s timeout) of each failed request. */
+    failedLatenciesMs: number[];
+    /** Up to five distinct failure reasons. */
+    errors: string[];
 }
 
 /** Runs test/bench/load.ts in its own process, so that the client's timing is not disturbed by the emulators. */

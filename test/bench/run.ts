@@ -271,6 +271,8 @@ interface Figures {
     bareAckP50Ms: number;
     bareAckP99Ms: number;
     ackP99OverBareMs: number;
+    /** Deliveries of the 500/s run that got no 2xx (timeout 10 s). */
+    ackUnacknowledged: number;
     visibleP50Ms: number;
     visibleP95Ms: number;
     baselineVisibleP50Ms: number;
@@ -445,8 +447,9 @@ async function main(): Promise<void> {
     const loadBase = { template: webhookBody('people.registered', template!), placeholders: { personId: template!.id, email: template!.attributes.email } };
     const ack = async (url: string): Promise<LoadResult> => {
         const result = await runLoad({ ...loadBase, url, runId: randomBytes(4).toString('hex'), rate: config.ackRatePerSecond, seconds: config.ackSeconds, warmupSeconds: config.warmupSeconds });
-        if (result.failed) throw new Error(`${result.failed} of ${result.sent} deliveries were not acknowledged`);
-        return result;
+        if (result.failed) say(`  ${result.failed} of ${result.sent} deliveries to ${url === main.webhookUrl ? 'the listener' : 'the bare handler'} were not acknowledged (${result.errors.join('; ')}); their time to failure counts in the percentiles`);
+        // An unacknowledged delivery is the worst latency there is: it stays in the distribution.
+        return { ...result, latenciesMs: [...result.latenciesMs, ...result.failedLatenciesMs] };
     };
     // The bare handler first, while the machine is quiet; then the listener, settled again.
     const bare = await startBareHandler();
@@ -459,13 +462,14 @@ async function main(): Promise<void> {
     figures.ackP50Ms = round(percentile(ourAck.latenciesMs, 50), 2);
     figures.ackP99Ms = round(percentile(ourAck.latenciesMs, 99), 2);
     figures.ackP99OverBareMs = round(figures.ackP99Ms - figures.bareAckP99Ms, 2);
-    details.ack = { deliveries: ourAck.acknowledged, maxMs: round(Math.max(...ourAck.latenciesMs), 1), bareMaxMs: round(Math.max(...bareAck.latenciesMs), 1) };
+    figures.ackUnacknowledged = ourAck.failed;
+    details.ack = { deliveries: ourAck.sent, unacknowledged: ourAck.failed, errors: ourAck.errors, bareUnacknowledged: bareAck.failed, maxMs: round(Math.max(...ourAck.latenciesMs), 1), bareMaxMs: round(Math.max(...bareAck.latenciesMs), 1) };
     say(`ack at ${config.ackRatePerSecond}/s for ${config.ackSeconds} s: p50 ${figures.ackP50Ms} ms, p99 ${figures.ackP99Ms} ms (bare handler p50 ${figures.bareAckP50Ms} ms, p99 ${figures.bareAckP99Ms} ms)`);
 
     // 6. Durable ingest throughput, 32 senders back to back, the engine running.
     await settle(main, ours, 300_000);
     const ingest = await runLoad({ ...loadBase, url: main.webhookUrl, runId: randomBytes(4).toString('hex'), concurrency: config.ingestConcurrency, seconds: config.ingestSeconds });
-    if (ingest.failed) throw new Error(`${ingest.failed} of ${ingest.sent} ingest deliveries were not acknowledged`);
+    if (ingest.failed) say(`  ${ingest.failed} of ${ingest.sent} ingest deliveries were not acknowledged (${ingest.errors.join('; ')})`);
     figures.ingestPerSecond = Math.round(ingest.acknowledged / (ingest.elapsedMs / 1000));
     details.ingest = { deliveries: ingest.acknowledged, p50Ms: round(percentile(ingest.latenciesMs, 50), 2), p99Ms: round(percentile(ingest.latenciesMs, 99), 2) };
     say(`ingest with ${config.ingestConcurrency} senders: ${ingest.acknowledged} deliveries in ${(ingest.elapsedMs / 1000).toFixed(1)} s → ${figures.ingestPerSecond}/s; listener peak RSS so far ${round((await peakRssMb(main.pid)) ?? Number.NaN, 0)} MB`);
@@ -602,6 +606,7 @@ function targets(): Target[] {
         { figure: 'apiCallsPerIsolatedRegistrant', label: 'API calls, isolated registrant', unit: '', baseline: 'baselineApiCallsPerIsolatedRegistrant', ratio: 'apiCallsPerIsolatedRegistrantRatio', target: '≤ 2', pass: (f) => f.apiCallsPerIsolatedRegistrant <= 2 },
         { figure: 'ackP50Ms', label: 'webhook ack p50 at 500/s', unit: 'ms' },
         { figure: 'ackP99Ms', label: 'webhook ack p99 at 500/s', unit: 'ms', target: '< 10 ms', pass: (f) => f.ackP99Ms < 10 },
+        { figure: 'ackUnacknowledged', label: 'deliveries not acknowledged at 500/s', unit: '', target: '0', pass: (f) => f.ackUnacknowledged === 0 },
         { figure: 'bareAckP99Ms', label: 'bare handler ack p99 at 500/s', unit: 'ms' },
         { figure: 'ackP99OverBareMs', label: 'ack p99 − bare handler p99', unit: 'ms', target: '≤ 5 ms', pass: (f) => f.ackP99OverBareMs <= 5 },
         { figure: 'visibleP50Ms', label: 'sent → visible p50 (20/s)', unit: 'ms', baseline: 'baselineVisibleP50Ms', ratio: 'visibleP50Ratio' },

@@ -16,17 +16,10 @@ function escapeXml(text: string): string {
     return text.replace(/[<>&"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-function niceCeiling(value: number): number {
-    if (value <= 0) return 1;
-    const magnitude = 10 ** Math.floor(Math.log10(value));
-    for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-    return 10 * magnitude;
-}
-
 function cdfPath(samples: number[], x: (ms: number) => number, y: (share: number) => number): string {
     if (samples.length === 0) return '';
     const sorted = [...samples].sort((a, b) => a - b);
-    const points = [`M${x(0).toFixed(1)},${y(0).toFixed(1)}`];
+    const points = [`M${x(sorted[0]!).toFixed(1)},${y(0).toFixed(1)}`];
     sorted.forEach((value, index) => {
         points.push(`L${x(value).toFixed(1)},${y(index / sorted.length).toFixed(1)}`);
         points.push(`L${x(value).toFixed(1)},${y((index + 1) / sorted.length).toFixed(1)}`);
@@ -44,31 +37,36 @@ export function renderPlot(input: PlotInput): string {
     text(20, 28, input.title, 'font-size="18" font-weight="bold"');
     text(20, 48, input.subtitle, 'font-size="12" fill="#555"');
 
-    // Left: CDF of visible latency.
+    // Left: CDF of visible latency, log-scaled time (the two can differ by orders of magnitude).
     const left = { x: 70, y: 80, w: 380, h: 270 };
     const allVisible = [...input.visibleMs.ours, ...input.visibleMs.baseline];
-    const maxMs = niceCeiling(Math.max(100, ...allVisible));
-    const x = (ms: number) => left.x + (ms / maxMs) * left.w;
+    const minDecade = Math.floor(Math.log10(Math.max(1, Math.min(...allVisible, 100))));
+    const maxDecade = Math.max(minDecade + 1, Math.ceil(Math.log10(Math.max(100, ...allVisible))));
+    const x = (ms: number) =>
+        left.x + ((Math.log10(Math.max(10 ** minDecade, ms)) - minDecade) / (maxDecade - minDecade)) * left.w;
     const y = (share: number) => left.y + left.h - share * left.h;
     for (let tick = 0; tick <= 4; tick += 1) {
         const share = tick / 4;
         parts.push(`<line x1="${left.x}" x2="${left.x + left.w}" y1="${y(share)}" y2="${y(share)}" stroke="${COLORS.grid}"/>`);
         text(left.x - 8, y(share) + 4, `${share * 100}%`, 'font-size="11" text-anchor="end"');
-        const ms = (maxMs * tick) / 4;
+    }
+    for (let decade = minDecade; decade <= maxDecade; decade += 1) {
+        const ms = 10 ** decade;
+        parts.push(`<line x1="${x(ms)}" x2="${x(ms)}" y1="${left.y}" y2="${left.y + left.h}" stroke="${COLORS.grid}"/>`);
         text(x(ms), left.y + left.h + 16, ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`, 'font-size="11" text-anchor="middle"');
     }
     parts.push(`<rect x="${left.x}" y="${left.y}" width="${left.w}" height="${left.h}" fill="none" stroke="${COLORS.axis}"/>`);
     parts.push(`<path d="${cdfPath(input.visibleMs.baseline, x, y)}" fill="none" stroke="${COLORS.baseline}" stroke-width="2"/>`);
     parts.push(`<path d="${cdfPath(input.visibleMs.ours, x, y)}" fill="none" stroke="${COLORS.ours}" stroke-width="2"/>`);
-    text(left.x + left.w / 2, left.y - 10, 'Webhook sent → Campaign Member visible (CDF)', 'font-size="13" text-anchor="middle" font-weight="bold"');
-    text(left.x + left.w / 2, left.y + left.h + 36, 'latency', 'font-size="11" text-anchor="middle"');
+    text(left.x + left.w / 2, left.y - 10, 'Webhook sent → Campaign Member visible (CDF, log time)', 'font-size="13" text-anchor="middle" font-weight="bold"');
 
     // Right: API calls per 1,000 registrants, log scale.
     const right = { x: 560, y: 80, w: 370, h: 270 };
     const maxCalls = 10 ** Math.ceil(Math.log10(Math.max(10, ...input.calls.flatMap((row) => [row.ours, row.baseline]))));
-    const decades = Math.log10(maxCalls);
-    const yCalls = (calls: number) => right.y + right.h - (Math.log10(Math.max(1, calls)) / decades) * right.h;
-    for (let decade = 0; decade <= decades; decade += 1) {
+    // From 0.1, so that a phase costing one call per 1,000 still shows a bar.
+    const decades = Math.log10(maxCalls) + 1;
+    const yCalls = (calls: number) => right.y + right.h - ((Math.log10(Math.max(0.1, calls)) + 1) / decades) * right.h;
+    for (let decade = -1; decade < decades; decade += 1) {
         const value = 10 ** decade;
         parts.push(`<line x1="${right.x}" x2="${right.x + right.w}" y1="${yCalls(value)}" y2="${yCalls(value)}" stroke="${COLORS.grid}"/>`);
         text(right.x - 8, yCalls(value) + 4, value.toLocaleString('en-US'), 'font-size="11" text-anchor="end"');
@@ -91,7 +89,7 @@ export function renderPlot(input: PlotInput): string {
     text(right.x + right.w / 2, right.y - 10, 'Salesforce API calls per 1,000 registrants (log)', 'font-size="13" text-anchor="middle" font-weight="bold"');
 
     // Legend.
-    const legendY = height - 22;
+    const legendY = height - 18;
     parts.push(`<rect x="${left.x}" y="${legendY - 10}" width="14" height="10" fill="${COLORS.ours}"/>`);
     text(left.x + 20, legendY, 'livestorm-salesforce listener', 'font-size="12"');
     parts.push(`<rect x="${left.x + 220}" y="${legendY - 10}" width="14" height="10" fill="${COLORS.baseline}"/>`);
