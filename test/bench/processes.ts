@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { LISTENER_NODE_FLAGS } from '../support/listener-command.ts';
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const nodeBinary = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
@@ -76,7 +77,7 @@ export async function startListenerProcess(options: ListenerProcessOptions): Pro
     const port = await freePort();
     const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
     const started = performance.now();
-    const child = spawn(nodeBinary, [...nodeArgs, 'listener/src/index.ts'], {
+    const child = spawn(nodeBinary, [...LISTENER_NODE_FLAGS, ...nodeArgs, 'listener/src/index.ts'], {
         cwd: repositoryRoot,
         env: {
             PATH: process.env.PATH ?? '',

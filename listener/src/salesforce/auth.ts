@@ -1,8 +1,6 @@
 // Obtains access tokens for the four ways an admin can connect the listener. Tokens come from jsforce's OAuth2 client
 // (client credentials, JWT bearer) or from an `sf org login` authorization through @salesforce/core.
 import { readFile } from 'node:fs/promises';
-import jwt from 'jsonwebtoken';
-import jsforce from 'jsforce';
 
 export type SalesforceAuth =
     | { mode: 'token'; instanceUrl: string; accessToken: string }
@@ -36,6 +34,11 @@ interface TokenResponse {
 function oauthFailure(what: string, error: unknown): SalesforceAuthError {
     const detail = error instanceof Error ? error.message : String(error);
     return new SalesforceAuthError(`${what} was refused by Salesforce: ${detail}`);
+}
+
+// jsforce (about 40 MB and a quarter of a second to load) is needed only by the OAuth modes, once per token.
+async function loadJsforce() {
+    return (await import('jsforce')).default;
 }
 
 function memoised(description: string, fetchSession: () => Promise<SalesforceSession>): TokenProvider {
@@ -72,12 +75,13 @@ export function createTokenProvider(auth: SalesforceAuth, apiVersion: string): T
                 refresh: async () => null
             };
         case 'client_credentials': {
-            const oauth2 = new jsforce.OAuth2({
-                loginUrl: auth.loginUrl,
-                clientId: auth.clientId,
-                clientSecret: auth.clientSecret
-            });
             return memoised('the client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET)', async () => {
+                const jsforce = await loadJsforce();
+                const oauth2 = new jsforce.OAuth2({
+                    loginUrl: auth.loginUrl,
+                    clientId: auth.clientId,
+                    clientSecret: auth.clientSecret
+                });
                 try {
                     const token = (await oauth2.requestToken({
                         grant_type: 'client_credentials'
@@ -92,10 +96,12 @@ export function createTokenProvider(auth: SalesforceAuth, apiVersion: string): T
             });
         }
         case 'jwt': {
-            const oauth2 = new jsforce.OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId });
             return memoised(
                 'the JWT bearer flow (SF_CLIENT_ID / SF_USERNAME / SF_JWT_KEY_FILE)',
                 async () => {
+                    const jsforce = await loadJsforce();
+                    const { default: jwt } = await import('jsonwebtoken');
+                    const oauth2 = new jsforce.OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId });
                     let privateKey: string;
                     try {
                         privateKey = await readFile(auth.jwtKeyFile, 'utf8');

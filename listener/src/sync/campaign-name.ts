@@ -3,20 +3,24 @@
 
 export const CAMPAIGN_NAME_MAX = 80;
 
+// Building an Intl.DateTimeFormat is costly (ICU data, native memory): one per timezone, reused.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(timeZone: string): Intl.DateTimeFormat {
+    let format = dateFormats.get(timeZone);
+    if (!format) {
+        format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+        dateFormats.set(timeZone, format);
+    }
+    return format;
+}
+
 /** YYYY-MM-DD of a unix-seconds instant in an IANA timezone (UTC when unknown or invalid). */
 export function localDate(unixSeconds: number, timezone: string | null): string {
     const date = new Date(unixSeconds * 1000);
-    const format = (timeZone: string) =>
-        new Intl.DateTimeFormat('en-CA', {
-            timeZone,
-            year: 'numeric',
-            month: '2-digit',
-            day: '2-digit'
-        }).format(date);
     try {
-        return format(timezone ?? 'UTC');
+        return dateFormat(timezone ?? 'UTC').format(date);
     } catch {
-        return format('UTC');
+        return dateFormat('UTC').format(date);
     }
 }
 

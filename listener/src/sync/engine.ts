@@ -44,6 +44,8 @@ export interface RunningSyncEngine extends SyncEngine {
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
 const NOT_BEFORE_BACKFILL = 8.64e15;
+const FOLD_ROUND = 250;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
 export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
@@ -255,11 +257,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
 
     async function reconcileAttendance(sessionId: string) {
         if (!livestorm) return;
-        const people = await store.getPeople(sessionId);
-        const waiting = people.filter(
-            (person) => person.state.attendance === 'registered' && person.state.role !== 'team_member'
-        );
-        if (waiting.length === 0) return;
+        // Counted, not loaded: a session can have tens of thousands of people.
+        const counts = await store.sessionCounts(sessionId);
+        if (counts.registrants - counts.attendees - counts.noShows <= 0) return;
         const items: FoldItem[] = [];
         try {
             for await (const resource of livestorm.listSessionPeople(sessionId)) {
@@ -370,11 +370,14 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
 
     async function tick() {
         // 1. inbox → folded state
-        for (let round = 0; round < 50; round += 1) {
-            const outcome = await foldPendingDeliveries(store, 1000);
+        // Small rounds, the event loop released between them: node:sqlite is synchronous, and webhook
+        // acknowledgements must not wait behind one long transaction.
+        for (let round = 0; round < 200; round += 1) {
+            const outcome = await foldPendingDeliveries(store, FOLD_ROUND);
             noteChanges(outcome.sessionIds);
             for (const eventId of outcome.publishedEventIds) void discoverEvent(eventId);
-            if (outcome.deliveries < 1000) break;
+            if (outcome.deliveries < FOLD_ROUND) break;
+            await yieldToEventLoop();
         }
         const counts = await store.countDeliveries();
         pendingDeliveries = counts.pending;
@@ -504,14 +507,20 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             schedule(0);
         },
         async retryFailures(sessionId) {
-            const failures = (await store.listFailures(100_000)).filter(
-                (row) => !sessionId || row.sessionId === sessionId
-            );
-            await store.saveSyncedPeople(
-                failures.map((row) => ({ ...row, syncedVersion: 0, failure: null }))
-            );
+            // In pages of 500: a retried row leaves the failure list; rows of other sessions stay and are stepped over.
+            let retried = 0;
+            let others = 0;
+            for (;;) {
+                const page = await store.listFailures(others + 500);
+                const due = page.filter((row) => !sessionId || row.sessionId === sessionId);
+                if (due.length === 0) break;
+                await store.saveSyncedPeople(due.map((row) => ({ ...row, syncedVersion: 0, failure: null })));
+                retried += due.length;
+                others = page.length - due.length;
+                if (page.length < others + 500) break;
+            }
             schedule(0);
-            return failures.length;
+            return retried;
         },
         discoverEvent,
         async refreshUpcoming() {

@@ -184,6 +184,8 @@ export async function syncSession(
     let session: SessionRow = loaded;
     const onDemand = isOnDemand(session.state, event);
     const headers = settings.duplicateRuleAllowSave ? DUPLICATE_HEADER : undefined;
+    /** The session's date, the fallback for required date fields. */
+    let today = '';
     const composite = async (subrequests: CompositeSubrequest[]) => {
         result.apiCalls += 1;
         return salesforce.composite(subrequests);
@@ -431,7 +433,7 @@ export async function syncSession(
         const campaignId = session.campaignId!;
 
         // ---- phase B: writes
-        const today = localDate(sessionStart(session.state), session.state.timezone);
+        today = localDate(sessionStart(session.state), session.state.timezone);
         const statusOps: CompositeSubrequest[] = [];
         if (!session.statusesReady && statuses) {
             const existing = new Set(statuses.map((status) => status.Label.toLowerCase()));
@@ -781,20 +783,18 @@ export async function syncSession(
                 failure
             };
         });
-        await store.saveSyncedPeople(saved);
+        // In slices, releasing the event loop between them (each slice is one synchronous transaction).
+        for (const slice of chunk(saved, 250)) {
+            await store.saveSyncedPeople(slice);
+            await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         return result;
     } finally {
         claims.releaseAll(owner);
     }
 
     function personBody(item: Work, object: 'Lead' | 'Contact'): SfRecord {
-        const record = newPersonRecord(
-            object,
-            item.row.state,
-            settings,
-            metadata,
-            localDate(sessionStart(session.state), session.state.timezone)
-        );
+        const record = newPersonRecord(object, item.row.state, settings, metadata, today);
         if (object === 'Contact' && accountFor.has(item)) record.AccountId = accountFor.get(item)!;
         return record;
     }
