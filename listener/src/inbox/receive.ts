@@ -2,7 +2,7 @@
 // cannot use is kept too (quarantined, with the reason) so an admin can see and replay it. Nothing here calls
 // Salesforce or Livestorm: this runs between the request and the acknowledgement.
 import { createHash } from 'node:crypto';
-import { parseWebhook } from '../livestorm/webhook-schema.ts';
+import { inspectWebhook } from '../livestorm/webhook-schema.ts';
 import type { Store } from '../store/store.ts';
 
 export interface StoredDelivery {
@@ -25,9 +25,9 @@ export function bodyHash(body: string): string {
  * @throws whatever the store throws when it cannot write (the caller answers 503 so Livestorm retries)
  */
 export async function storeDelivery(store: Store, body: string, receivedAt: number): Promise<StoredDelivery> {
-    const parsed = parseWebhook(body);
-    const event = parsed.ok ? parsed.webhook.event : parsed.event;
-    const quarantineReason = parsed.ok ? null : parsed.reason;
+    const inspected = inspectWebhook(body);
+    const event = inspected.event;
+    const quarantineReason = inspected.ok ? null : inspected.reason;
     const { id, duplicate } = await store.appendDelivery({
         receivedAt,
         event,

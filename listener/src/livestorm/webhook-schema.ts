@@ -206,3 +206,56 @@ export function parseWebhook(body: string): WebhookParseResult {
             return { ok: false, event, reason: `unknown webhook event "${event}"` };
     }
 }
+
+export type WebhookInspection =
+    { ok: true; event: string } | { ok: false; event: string | null; reason: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyString(value: unknown): value is string {
+    return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * The checks made before a delivery is acknowledged: JSON, the envelope, a known event and the ids it is routed by.
+ * Plain property checks, a few microseconds: the full schema (parseWebhook) runs when the delivery is folded, where
+ * anything else unusable is quarantined too.
+ */
+export function inspectWebhook(body: string): WebhookInspection {
+    let json: unknown;
+    try {
+        json = JSON.parse(body);
+    } catch {
+        return { ok: false, event: null, reason: 'body is not valid JSON' };
+    }
+    const data = isObject(json) ? json.data : undefined;
+    const meta = isObject(data) ? data.meta : undefined;
+    const webhook = isObject(meta) ? meta.webhook : undefined;
+    const event = isObject(webhook) && typeof webhook.event === 'string' ? webhook.event : null;
+    if (!isObject(data) || !nonEmptyString(data.id) || !isObject(data.attributes) || event === null) {
+        return {
+            ok: false,
+            event,
+            reason: 'not a Livestorm webhook envelope (data.id, data.attributes and data.meta.webhook.event are required)'
+        };
+    }
+    if (!(WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+        return { ok: false, event, reason: `unknown webhook event "${event}"` };
+    }
+    const attributes = data.attributes;
+    if (event.startsWith('people.')) {
+        const detail = attributes.registrant_detail;
+        if (!isObject(detail) || !nonEmptyString(detail.session_id) || !nonEmptyString(detail.event_id)) {
+            return {
+                ok: false,
+                event,
+                reason: `unusable ${event} (registrant_detail.session_id and registrant_detail.event_id are required)`
+            };
+        }
+    } else if (event.startsWith('session.') && !nonEmptyString(attributes.event_id)) {
+        return { ok: false, event, reason: `unusable ${event} (attributes.event_id is required)` };
+    }
+    return { ok: true, event };
+}
