@@ -158,53 +158,36 @@ describe('resilience', () => {
     });
 
     it('"Alert" duplicate rules are passed with the allowSave header; "Block" rules keep the record with its error', async () => {
-        stack = await startStack({
-            salesforce: {
-                duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'alert' }]
-            }
-        });
-        let created = await session(stack);
-        stack.emulator.inspect.insert('Lead', {
-            LastName: 'Twin',
-            Company: 'Same Co',
-            Email: 'first.twin@example.com'
-        });
-        await stack.sender.deliver(
-            'people.registered',
-            stack.simulator.state.register(created.id, {
-                firstName: 'Second',
-                lastName: 'Twin',
-                email: 'second.twin@example.com',
-                fields: [{ id: 'company', value: 'Same Co', custom: true }]
-            })
-        );
-        await stack.engine.whenIdle();
-        expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(1);
-        await stack.close();
+        // A second "Twin" of "Same Co" matches the rule on LastName + Company (the e-mail differs).
+        const registerTwin = async (action: 'alert' | 'block') => {
+            stack = await startStack({
+                salesforce: { duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action }] }
+            });
+            const created = await session(stack);
+            stack.emulator.inspect.insert('Lead', {
+                LastName: 'Twin',
+                Company: 'Same Co',
+                Email: 'first.twin@example.com'
+            });
+            await stack.sender.deliver(
+                'people.registered',
+                stack.simulator.state.register(created.id, {
+                    firstName: 'Second',
+                    lastName: 'Twin',
+                    email: 'second.twin@example.com',
+                    fields: [{ id: 'company', value: 'Same Co', custom: true }]
+                })
+            );
+            await stack.engine.whenIdle();
+            return stack;
+        };
+        const alerted = await registerTwin('alert');
+        expect(leadsByEmail(alerted, 'second.twin@example.com')).toHaveLength(1);
+        await alerted.close();
 
-        stack = await startStack({
-            salesforce: {
-                duplicateRules: [{ sobject: 'Lead', fields: ['LastName', 'Company'], action: 'block' }]
-            }
-        });
-        created = await session(stack);
-        stack.emulator.inspect.insert('Lead', {
-            LastName: 'Twin',
-            Company: 'Same Co',
-            Email: 'first.twin@example.com'
-        });
-        await stack.sender.deliver(
-            'people.registered',
-            stack.simulator.state.register(created.id, {
-                firstName: 'Second',
-                lastName: 'Twin',
-                email: 'second.twin@example.com',
-                fields: [{ id: 'company', value: 'Same Co', custom: true }]
-            })
-        );
-        await stack.engine.whenIdle();
-        expect(leadsByEmail(stack, 'second.twin@example.com')).toHaveLength(0);
-        const [failure] = await stack.store.listFailures(10);
+        const blocked = await registerTwin('block');
+        expect(leadsByEmail(blocked, 'second.twin@example.com')).toHaveLength(0);
+        const [failure] = await blocked.store.listFailures(10);
         expect(failure?.failure?.code).toBe('DUPLICATES_DETECTED');
     });
 

@@ -2,6 +2,7 @@
 // environment and credentials, and says how to fix what fails. Three Salesforce API calls at most: the versions
 // list, the resources of the configured version (which also names the connected user), and one /composite with the
 // describes and the two queries.
+import type { DescribeField } from '../sync/org-metadata.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,20 +109,6 @@ export function readPackageFields(forceAppDir: string = DEFAULT_FORCE_APP_DIR): 
         String(value.fullName)
     );
     return { fields, replayStatusValues };
-}
-
-interface DescribeField {
-    name: string;
-    label: string;
-    type: string;
-    createable: boolean;
-    updateable: boolean;
-    nillable: boolean;
-    defaultedOnCreate: boolean;
-    custom: boolean;
-    calculated?: boolean;
-    autoNumber?: boolean;
-    picklistValues?: { value: string; active?: boolean }[];
 }
 
 interface Describe {

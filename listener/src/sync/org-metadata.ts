@@ -48,7 +48,8 @@ export const DEFAULT_MEMBER_STATUSES: MemberStatusConfig[] = [
     { state: 'not_attended', label: 'Did not attend', hasResponded: false, isDefault: false, sortOrder: 3 }
 ];
 
-interface DescribeField {
+/** A field as `sobjects/{Object}/describe` returns it (the part we read). */
+export interface DescribeField {
     name: string;
     label: string;
     type: string;
