@@ -15,7 +15,7 @@ import type { EventRow, SessionRow, Store } from '../store/store.ts';
 import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
 import { loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
-import { EmailClaims, syncSession } from './session-sync.ts';
+import { EmailClaims, syncSession, yieldToEventLoop } from './session-sync.ts';
 
 export interface SyncEngineDeps {
     store: Store;
@@ -44,8 +44,7 @@ export interface RunningSyncEngine extends SyncEngine {
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
 const NOT_BEFORE_BACKFILL = 8.64e15;
-const FOLD_ROUND = 250;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const FOLD_ROUND = 100;
 /** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
 export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 

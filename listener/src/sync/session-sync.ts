@@ -156,6 +156,9 @@ export function queryUrl(soql: string): string {
     return `query?q=${encoded}`;
 }
 
+/** node:sqlite and record building are synchronous: passes release the event loop between their steps. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const DUPLICATE_HEADER = { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' };
 
 /**
@@ -194,6 +197,7 @@ export async function syncSession(
     try {
         // ---- who is in this pass
         const dirty = await store.dirtyPeople(sessionId, now(), PEOPLE_PER_PASS);
+        await yieldToEventLoop();
         const settled: PersonRow[] = [];
         const work: Work[] = [];
         for (const row of dirty) {
@@ -530,6 +534,8 @@ export async function syncSession(
                 }
                 ops.splice(index, 1);
                 slots -= 1;
+                // Building 200 records is a few milliseconds of CPU: let waiting webhook requests in between.
+                await yieldToEventLoop();
                 const referenceId = `${op.kind}${batch.length}`;
                 batch.push({ op, referenceId });
                 if (op.kind === 'create') {
@@ -786,7 +792,7 @@ export async function syncSession(
         // In slices, releasing the event loop between them (each slice is one synchronous transaction).
         for (const slice of chunk(saved, 250)) {
             await store.saveSyncedPeople(slice);
-            await new Promise<void>((resolve) => setImmediate(resolve));
+            await yieldToEventLoop();
         }
         return result;
     } finally {
