@@ -209,4 +209,24 @@ describe('Campaign per session', () => {
             Livestorm_Session_Status__c: 'canceled'
         });
     });
+
+    it('the refresh of upcoming sessions stays within its share of the Livestorm quota, events in turn', async () => {
+        stack = await startStack({ settings: { refreshIntervalMinutes: 60 } });
+        for (let index = 0; index < 6; index += 1) {
+            const event = stack.simulator.state.createEvent({ title: `Quota ${index}` });
+            await stack.sender.deliver('event.created', event);
+            await stack.sender.deliver(
+                'session.created',
+                stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(10 + index) })
+            );
+        }
+        await stack.engine.whenIdle();
+        const listings = () => stack!.simulator.calls().byPath['/v1/events/:id/sessions'] ?? 0;
+        const before = listings();
+        // 100 calls a day at one refresh an hour: 4 events per refresh.
+        await stack.engine.refreshUpcoming();
+        expect(listings() - before).toBe(4);
+        await stack.engine.refreshUpcoming();
+        expect(listings() - before).toBe(8);
+    });
 });

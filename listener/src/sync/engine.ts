@@ -45,6 +45,10 @@ const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
 const NOT_BEFORE_BACKFILL = 8.64e15;
 const FOLD_ROUND = 100;
+/** Livestorm calls the periodic refresh may spend per day (of 10,000 per 30 days). */
+const REFRESH_CALLS_PER_DAY = 100;
+/** Below this many remaining monthly calls, the refresh stops. */
+const LIVESTORM_QUOTA_RESERVE = 1000;
 /** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
 export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
@@ -74,6 +78,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let dirtySessions = 0;
     let lastRefreshAt = now();
     let activatedAt = 0;
+    let refreshCursor = 0;
     const knownEnabled = new Map<string, boolean>();
     /** Per session: when its first unwritten change and its latest change were folded (for micro-batching). */
     const changes = new Map<string, { first: number; last: number }>();
@@ -284,13 +289,34 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
 
     async function refreshUpcoming() {
         if (!livestorm) return;
+        // Livestorm allows 10,000 calls per 30 days: the refresh takes at most ~100 a day, events in turn, and stops
+        // when Livestorm reports the quota running low (webhooks and titles need the rest).
+        const remaining = livestorm.usage().lastRemaining;
+        if (remaining !== undefined && remaining < LIVESTORM_QUOTA_RESERVE) {
+            logger.warn(
+                { remaining },
+                'Livestorm API quota running low: the refresh of upcoming sessions is skipped'
+            );
+            return;
+        }
         const sessions = await store.listSessions();
-        const eventIds = new Set(
-            sessions
-                .filter((row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status))
-                .map((row) => row.eventId)
+        const eventIds = [
+            ...new Set(
+                sessions
+                    .filter(
+                        (row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status)
+                    )
+                    .map((row) => row.eventId)
+            )
+        ].sort();
+        const perCycle = Math.max(
+            1,
+            Math.floor(REFRESH_CALLS_PER_DAY / ((24 * 60) / settings.refreshIntervalMinutes))
         );
-        for (const eventId of eventIds) {
+        const start = eventIds.length ? refreshCursor % eventIds.length : 0;
+        const turn = [...eventIds.slice(start), ...eventIds.slice(0, start)].slice(0, perCycle);
+        refreshCursor = start + turn.length;
+        for (const eventId of turn) {
             const items: FoldItem[] = [];
             try {
                 for await (const session of livestorm.listEventSessions(eventId)) {
