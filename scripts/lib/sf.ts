@@ -17,6 +17,8 @@ export function sfEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pro
         PATH: [localBin, base['PATH'] ?? ''].filter((part) => part.length > 0).join(delimiter),
         SF_DISABLE_TELEMETRY: 'true',
         SF_AUTOUPDATE_DISABLE: 'true',
+        // The oclif update hook reads this name; without it every sf call may leave an `sf update` child behind.
+        SF_DISABLE_AUTOUPDATE: 'true',
         SF_SKIP_NEW_VERSION_CHECK: 'true'
     };
 }
