@@ -12,8 +12,8 @@ import type {
     SyncLogEntry
 } from '../store/store.ts';
 import type { EngineHealth, SyncEngine } from '../sync/engine-port.ts';
-import { eventEnablement } from './event-status.ts';
-import type { EnablementSource } from './event-status.ts';
+import { eventEnablement } from '../config/event-enablement.ts';
+import type { EnablementSource } from '../config/event-enablement.ts';
 
 export interface AdminContext {
     config: Config;

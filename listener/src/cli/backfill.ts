@@ -4,7 +4,7 @@
 // writes them to Salesforce. It never talks to Salesforce.
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
-import { eventEnablement } from '../admin/event-status.ts';
+import { eventEnablement } from '../config/event-enablement.ts';
 import { DEFAULT_LIVESTORM_API_URL, parseStoreEnv } from '../config/env.ts';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';

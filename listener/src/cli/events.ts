@@ -1,6 +1,6 @@
 // `livestorm-sf events list|enable|disable|reset`: which Livestorm events are synced, and the per-event override.
 // The override lives in the store the running listener reads, so no restart is needed.
-import { eventEnablement } from '../admin/event-status.ts';
+import { eventEnablement } from '../config/event-enablement.ts';
 import type { EventRow } from '../store/store.ts';
 import type { CliCommand } from './command.ts';
 import { withStore } from './context.ts';

@@ -3,6 +3,7 @@
 // the batch window. Salesforce outages, expired sessions and the API budget pause the engine; nothing is dropped:
 // the state stays dirty in the store until a pass writes it.
 import type { Logger } from 'pino';
+import { eventEnablement } from '../config/event-enablement.ts';
 import type { Settings } from '../config/settings.ts';
 import { applyFoldItems, foldPendingDeliveries } from '../fold/folder.ts';
 import type { FoldItem } from '../fold/folder.ts';
@@ -169,10 +170,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         return true;
     }
 
-    async function effectiveEnabled(event: EventRow | undefined, eventId: string): Promise<boolean> {
-        if (event?.enabled !== null && event?.enabled !== undefined) return event.enabled;
-        return settings.events[eventId] ?? settings.enabledByDefault;
-    }
+    const effectiveEnabled = (event: EventRow | undefined, eventId: string): boolean =>
+        eventEnablement({ eventId, enabled: event?.enabled ?? null }, settings).enabled;
 
     async function eventDetails(eventId: string): Promise<EventRow | undefined> {
         let event = await store.getEvent(eventId);
@@ -336,7 +335,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         if (!loaded) return;
         const row = await fetchPlaceholder(loaded);
         const event = await eventDetails(row.eventId);
-        if (!(await effectiveEnabled(event, row.eventId))) return;
+        if (!effectiveEnabled(event, row.eventId)) return;
         if (
             !settings.syncPastSessions &&
             PAST_STATUSES.has(row.state.status) &&
@@ -456,7 +455,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
 
         // 4. events switched on from elsewhere (the command line writes the store): discover their upcoming sessions
         for (const event of await store.listEvents()) {
-            const enabled = await effectiveEnabled(event, event.eventId);
+            const enabled = effectiveEnabled(event, event.eventId);
             const before = knownEnabled.get(event.eventId);
             knownEnabled.set(event.eventId, enabled);
             if (enabled && before === false) void discoverEvent(event.eventId);
@@ -488,7 +487,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             let discovered = 0;
             for await (const event of livestorm.listEvents()) {
                 const row = await store.getEvent(event.id);
-                if (!(await effectiveEnabled(row, event.id))) continue;
+                if (!effectiveEnabled(row, event.id)) continue;
                 discovered += await discoverEvent(event.id);
             }
             logger.info({ sessions: discovered }, 'existing upcoming sessions discovered');
@@ -562,7 +561,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 const enabledDirty: string[] = [];
                 for (const sessionId of dirty) {
                     const [row] = await store.getSessions([sessionId]);
-                    if (row && (await effectiveEnabled(await store.getEvent(row.eventId), row.eventId)))
+                    if (row && effectiveEnabled(await store.getEvent(row.eventId), row.eventId))
                         enabledDirty.push(sessionId);
                 }
                 if (

@@ -464,7 +464,7 @@ export async function syncSession(
         const toCreate = work.filter((item) => !item.sfId && !item.resolution && item.outcome === 'pending');
         const createObject: 'Lead' | 'Contact' = settings.createContacts ? 'Contact' : 'Lead';
         if (createObject === 'Contact' && toCreate.length) {
-            const accountOk = await assignAccounts(toCreate, deps, composite, today);
+            const accountOk = await assignAccounts(toCreate, deps, composite);
             if (!accountOk) result.more = true;
         }
         for (const item of work) {
@@ -849,8 +849,7 @@ const accountFor = new WeakMap<Work, string>();
 async function assignAccounts(
     items: Work[],
     deps: SessionSyncDeps,
-    composite: (subrequests: CompositeSubrequest[]) => Promise<CompositeSubresponse[]>,
-    today: string
+    composite: (subrequests: CompositeSubrequest[]) => Promise<CompositeSubresponse[]>
 ): Promise<boolean> {
     const strategy = deps.settings.contactAccount;
     if (strategy.strategy === 'fixed') {
@@ -916,7 +915,6 @@ async function assignAccounts(
             complete = false;
         }
     }
-    void today;
     return complete;
 }
 

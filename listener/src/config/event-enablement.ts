@@ -1,6 +1,6 @@
 // Whether an event is synced, and why: a per-event override set from the command line or the admin page wins over
 // the config file's `events` map, which wins over `enabledByDefault`.
-import type { Settings } from '../config/settings.ts';
+import type { Settings } from './settings.ts';
 import type { EventRow } from '../store/store.ts';
 
 export type EnablementSource = 'default' | 'config file' | 'command line';
