@@ -750,6 +750,85 @@ export class Database {
         return result.ok ? { ...result, created: true } : result;
     }
 
+    /**
+     * Merges up to two records into a master of the same type, as an admin's merge does (SOAP API `merge()`:
+     * "Combines up to 3 records of the same type into 1 record … merge() deletes the other records … If a victim
+     * record has related records, merge() makes the master record the new parent of the related records"; only Lead,
+     * Contact and Account; "Use queryAll() to view records that have been deleted during a merge"). Each loser is
+     * deleted with `MasterRecordId` set to the master (Apex "Triggers and Merge Statements"). CampaignMember rows move
+     * to the master; where the master is already a member of that Campaign the loser's row is deleted instead, since a
+     * Campaign holds one member per Lead or Contact (CampaignMember object reference). A converted Lead cannot be the
+     * master (Help article 005123891, "Limitations of Merging Converted Leads in apex").
+     */
+    merge(sobject: string, masterId: string, loserIds: string[]): void {
+        const object = this.object(sobject);
+        if (!['Lead', 'Contact', 'Account'].includes(object.name))
+            throw new Error(`${object.name} records cannot be merged`);
+        if (loserIds.length < 1 || loserIds.length > 2)
+            throw new Error('a merge joins one master and one or two other records');
+        const master = canonicalId(masterId);
+        const masterRow = master ? this.get(object.name, master) : undefined;
+        if (!master || !masterRow || masterRow.IsDeleted) throw new Error(`no ${object.name} ${masterId}`);
+        const losers = loserIds.map((raw) => {
+            const id = canonicalId(raw);
+            const row = id ? this.get(object.name, id) : undefined;
+            if (!id || !row || row.IsDeleted || id === master)
+                throw new Error(`no ${object.name} ${raw} to merge`);
+            return row;
+        });
+        if (masterRow.IsConverted) throw new Error('a converted lead cannot be the master of a merge');
+        const tx = new Transaction();
+        const now = formatDateTime(new Date());
+        const children: [string, string][] =
+            object.name === 'Account'
+                ? [['Contact', 'AccountId']]
+                : [['CampaignMember', object.name === 'Lead' ? 'LeadId' : 'ContactId']];
+        for (const loser of losers) {
+            for (const [childObject, key] of children) {
+                for (const child of this.rows(childObject)) {
+                    if (child[key] !== loser.Id) continue;
+                    const clash =
+                        childObject === 'CampaignMember' &&
+                        this.rows('CampaignMember').some(
+                            (member) => member.CampaignId === child.CampaignId && member[key] === master
+                        );
+                    if (clash) {
+                        this.softDelete(tx, childObject, child, now);
+                        continue;
+                    }
+                    tx.write(this.table(childObject), String(child.Id), {
+                        ...child,
+                        [key]: master,
+                        LastModifiedDate: now,
+                        SystemModstamp: now
+                    });
+                }
+            }
+            // The loser's own children moved first: deleting it must not take them along.
+            tx.write(this.table(object.name), String(loser.Id), {
+                ...loser,
+                IsDeleted: true,
+                MasterRecordId: master,
+                LastModifiedDate: now,
+                SystemModstamp: now
+            });
+        }
+        tx.write(this.table(object.name), master, {
+            ...masterRow,
+            LastModifiedDate: now,
+            SystemModstamp: now
+        });
+    }
+
+    /** Empties the recycle bin of one record: it is gone for queryAll too, and references to it are unknown ids. */
+    purge(sobject: string, id: string): void {
+        const canonical = canonicalId(id);
+        const row = canonical ? this.get(sobject, canonical) : undefined;
+        if (!canonical || !row) throw new Error(`no ${sobject} ${id}`);
+        if (!row.IsDeleted) throw new Error(`${sobject} ${id} is not in the recycle bin`);
+        this.table(this.object(sobject).name).delete(canonical);
+    }
+
     /** Lead conversion as the inspector offers it: a new Account and Contact, the lead marked converted. */
     convertLead(leadId: string): { contactId: string; accountId: string } {
         const id = canonicalId(leadId);

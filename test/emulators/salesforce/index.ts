@@ -61,6 +61,10 @@ export interface EmulatorInspector {
     update(sobject: string, id: string, fields: Row): void;
     delete(sobject: string, id: string): void;
     convertLead(leadId: string): { contactId: string; accountId: string };
+    /** An admin's merge of one or two records into a master of the same type (Lead, Contact, Account). */
+    merge(sobject: string, masterId: string, loserIds: string[]): void;
+    /** Removes a deleted record from the recycle bin (queryAll no longer sees it). */
+    purge(sobject: string, id: string): void;
     setFaults(faults: Partial<Faults>): void;
     setLatency(latencyMs: number, perRecordLatencyMs?: number): void;
     tokens(): number;
@@ -121,6 +125,8 @@ function createInspector(state: EmulatorState): EmulatorInspector {
                 throw new Error(`delete ${sobject} ${id} failed: ${describeErrors(result.errors)}`);
         },
         convertLead: (leadId) => db.convertLead(leadId),
+        merge: (sobject, masterId, loserIds) => db.merge(sobject, masterId, loserIds),
+        purge: (sobject, id) => db.purge(sobject, id),
         setFaults: (faults) => {
             if (faults.expireTokens) state.expireTokens();
             state.faults = { ...state.faults, ...faults };

@@ -503,6 +503,76 @@ describe('converted leads and deleted records', () => {
         expect(member.body[0].errorCode).toBe('ENTITY_IS_DELETED');
     });
 
+    // SOAP merge(): losers deleted, related records re-parented, deleted losers visible through queryAll with
+    // MasterRecordId (Apex "Triggers and Merge Statements").
+    it('merges Leads: the loser is deleted with MasterRecordId, its members move to the master or are dropped', async () => {
+        await start();
+        const first = seedCampaign(org);
+        const second = seedCampaign(org, { Name: 'Second' });
+        const master = seedLead(org, { Email: 'old@example.com' });
+        const loser = seedLead(org, { Email: 'new@example.com' });
+        const moved = org.inspect.insert('CampaignMember', { CampaignId: first, LeadId: loser });
+        org.inspect.insert('CampaignMember', { CampaignId: second, LeadId: master });
+        const dropped = org.inspect.insert('CampaignMember', { CampaignId: second, LeadId: loser });
+        org.inspect.merge('Lead', master, [loser]);
+
+        expect(org.inspect.records('Lead').map((row) => row.Id)).toEqual([master]);
+        const members = org.inspect.records('CampaignMember');
+        expect(members).toHaveLength(2);
+        expect(members.find((row) => row.Id === moved)).toMatchObject({ CampaignId: first, LeadId: master });
+        expect(members.some((row) => row.Id === dropped)).toBe(false);
+
+        const soql = `SELECT Id, IsDeleted, MasterRecordId FROM Lead WHERE Id = '${loser}'`;
+        expect((await org.query(soql)).body.records).toEqual([]);
+        const all = await org.call('GET', `${V}/queryAll?q=${encodeURIComponent(soql)}`);
+        expect(all.body.records).toEqual([
+            expect.objectContaining({ Id: loser, IsDeleted: true, MasterRecordId: master })
+        ]);
+        const viaComposite = await org.composite({
+            compositeRequest: [
+                { method: 'GET', url: `${V}/queryAll?q=${encodeURIComponent(soql)}`, referenceId: 'merged' }
+            ]
+        });
+        expect(viaComposite.body.compositeResponse[0].body.records[0]).toMatchObject({
+            MasterRecordId: master
+        });
+
+        const write = await org.call('PATCH', `${V}/sobjects/Lead/${loser}`, { Title: 'x' });
+        expect(write.body[0].errorCode).toBe('ENTITY_IS_DELETED');
+        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: first,
+            LeadId: loser
+        });
+        expect(member.body[0].errorCode).toBe('ENTITY_IS_DELETED');
+        // MasterRecordId is the system's to set.
+        const forged = await org.call('PATCH', `${V}/sobjects/Lead/${master}`, { MasterRecordId: loser });
+        expect(forged.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    });
+
+    it('merges only within one type, never into a converted Lead; a purged record is an unknown reference', async () => {
+        await start();
+        const campaignId = seedCampaign(org);
+        const leadId = seedLead(org);
+        const accountId = org.inspect.insert('Account', { Name: 'Acme' });
+        const contactId = org.inspect.insert('Contact', { LastName: 'C', AccountId: accountId });
+        expect(() => org.inspect.merge('Lead', leadId, [contactId])).toThrow();
+        const other = seedLead(org);
+        org.inspect.convertLead(other);
+        expect(() => org.inspect.merge('Lead', other, [leadId])).toThrow(/converted/);
+        expect(() => org.inspect.merge('Campaign', campaignId, [seedCampaign(org)])).toThrow();
+
+        org.inspect.delete('Lead', leadId);
+        org.inspect.purge('Lead', leadId);
+        expect(org.inspect.records('Lead', { includeDeleted: true }).some((row) => row.Id === leadId)).toBe(
+            false
+        );
+        const member = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
+        expect(member.body[0].errorCode).toBe('INVALID_CROSS_REFERENCE_KEY');
+    });
+
     it('keeps custom metadata records read-only', async () => {
         await start();
         const answer = await org.call('POST', `${V}/sobjects/Livestorm_Member_Status__mdt`, {});

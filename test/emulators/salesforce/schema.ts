@@ -181,6 +181,15 @@ const owner = (): FieldDef =>
         defaultedOnCreate: true
     });
 
+// "When a record is deleted after losing a merge operation, its MasterRecordId field is set to the ID of the winning
+// record" (Apex Developer Guide, "Triggers and Merge Statements"); read-only, on the merge-capable objects.
+const masterRecord = (object: string): FieldDef =>
+    reference('MasterRecordId', object, {
+        label: 'Master Record ID',
+        relationshipName: 'MasterRecord',
+        ...readOnly
+    });
+
 const leadSource = (): FieldDef =>
     field('LeadSource', 'picklist', {
         label: 'Lead Source',
@@ -240,6 +249,7 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 reference('ConvertedContactId', 'Contact', { label: 'Converted Contact ID', ...readOnly }),
                 reference('ConvertedAccountId', 'Account', { label: 'Converted Account ID', ...readOnly }),
                 field('ConvertedDate', 'date', { label: 'Converted Date', ...readOnly }),
+                masterRecord('Lead'),
                 owner()
             ]
         },
@@ -267,6 +277,7 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 field('Department', 'string', { label: 'Department', length: 80 }),
                 leadSource(),
                 field('Description', 'textarea', { label: 'Contact Description', length: 32000 }),
+                masterRecord('Contact'),
                 owner()
             ]
         },
@@ -285,6 +296,7 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 field('BillingCity', 'string', { label: 'Billing City', length: 40 }),
                 field('BillingCountry', 'string', { label: 'Billing Country', length: 80 }),
                 industry(),
+                masterRecord('Account'),
                 owner()
             ]
         },
