@@ -7,7 +7,7 @@ import {
     registeredPayload,
     SF_ACCESS_TOKEN,
     WEBHOOK_TOKEN
-} from './http/test-app.ts';
+} from '../test/test-app.ts';
 
 function capture(secrets: string[] = []) {
     const lines: string[] = [];

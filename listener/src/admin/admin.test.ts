@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonRow, SessionRow } from '../store/store.ts';
-import type { PersonState, SessionState } from '../fold/types.ts';
+import type { PersonState, SessionState } from '../store/state.ts';
 import { parseSettings } from '../config/settings.ts';
-import { ADMIN_TOKEN, createTestApp, postWebhook } from '../http/test-app.ts';
+import { ADMIN_TOKEN, createTestApp, postWebhook } from '../../test/test-app.ts';
 import { ADMIN_COOKIE, adminSessionValue } from './auth.ts';
 
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };

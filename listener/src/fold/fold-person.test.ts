@@ -4,7 +4,7 @@ import { personAttributesSchema } from '../livestorm/webhook-schema.ts';
 import type { PersonAttributes } from '../livestorm/webhook-schema.ts';
 import { foldPerson } from './fold-person.ts';
 import type { PersonEventName } from './fold-person.ts';
-import type { PersonState } from './types.ts';
+import type { PersonState } from '../store/state.ts';
 
 const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
 function attributes(file: string, patch: (raw: Record<string, any>) => void = () => {}): PersonAttributes {

@@ -2,8 +2,8 @@
 // any order of deliveries converge: attendance only moves up its rank, figures only grow, newer identity wins.
 import type { PersonAttributes, RegistrationField } from '../livestorm/webhook-schema.ts';
 import { resolveEmail } from './email.ts';
-import { ATTENDANCE_RANK } from './types.ts';
-import type { AttendanceState, Engagement, PersonState, RegistrationFieldValue } from './types.ts';
+import { ATTENDANCE_RANK } from '../store/state.ts';
+import type { AttendanceState, Engagement, PersonState, RegistrationFieldValue } from '../store/state.ts';
 
 export type PersonEventName =
     'people.registered' | 'people.attended' | 'people.not_attended' | 'people.watched_replay';

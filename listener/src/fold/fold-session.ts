@@ -1,7 +1,7 @@
 // Folds session.* deliveries (and session resources read from the API) into one session state. Sessions carry no
 // title: that lives on the event. Lifecycle only moves forward, except for what Livestorm itself reports on refresh.
 import type { SessionAttributes } from '../livestorm/webhook-schema.ts';
-import type { SessionState } from './types.ts';
+import type { SessionState } from '../store/state.ts';
 
 const LIFECYCLE_RANK: Record<string, number> = {
     draft: 0,

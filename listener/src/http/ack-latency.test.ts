@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
-import { createTestApp, postWebhook, registeredPayload } from './test-app.ts';
+import { createTestApp, postWebhook, registeredPayload } from '../../test/test-app.ts';
 
 const DELIVERIES = 2_000;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../store/store.ts';
 import { signLivestormPayload } from './signature.ts';
-import { createTestApp, postWebhook, registeredPayload, WEBHOOK_TOKEN } from './test-app.ts';
-import { createMemoryStore } from './test-doubles.ts';
+import { createTestApp, postWebhook, registeredPayload, WEBHOOK_TOKEN } from '../../test/test-app.ts';
+import { createMemoryStore } from '../../test/test-doubles.ts';
 
 const SECRET = 'livestorm-signing-secret';
 

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { postgresBinary, startTestPostgres } from '../../../test/support/postgres.ts';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
 import { createPostgresStore } from './postgres.ts';
-import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
+import { foldCommit, newDelivery, personRow, storeContract } from '../../test/store-contract.ts';
 
 const binary = await postgresBinary();
 if (binary === undefined) {

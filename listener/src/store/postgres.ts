@@ -2,7 +2,7 @@
 // Writes of many rows are one statement over a JSON array (jsonb_to_recordset) instead of one round trip per row.
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { PersonState, SessionState } from '../fold/types.ts';
+import type { PersonState, SessionState } from './state.ts';
 import type {
     Delivery,
     DeliveryState,

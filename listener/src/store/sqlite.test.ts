@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
-import { foldCommit, newDelivery, personRow, storeContract } from './store-contract.ts';
+import { foldCommit, newDelivery, personRow, storeContract } from '../../test/store-contract.ts';
 
 const NODE_24 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
 const SQLITE_MODULE = new URL('./sqlite.ts', import.meta.url).href;

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
-import type { PersonState, SessionState } from '../fold/types.ts';
+import type { PersonState, SessionState } from './state.ts';
 import type {
     Delivery,
     DeliveryState,

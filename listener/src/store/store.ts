@@ -1,6 +1,6 @@
 // The one persistence contract of the listener. The embedded node:sqlite store and the PostgreSQL store implement it;
-// a shared contract suite (store-contract.ts) runs against both. Every method is async so a networked database fits.
-import type { PersonState, SessionState } from '../fold/types.ts';
+// a shared contract suite (listener/test/store-contract.ts) runs against both. Every method is async so a networked database fits.
+import type { PersonState, SessionState } from './state.ts';
 
 export type DeliveryState = 'pending' | 'done' | 'quarantined';
 

@@ -2,7 +2,7 @@
 // Livestorm_Member_Status__mdt. Read once at start (one composite call) and again only when a write reports a field
 // the org does not have.
 import type { SalesforceConnection } from '../salesforce/connection.ts';
-import type { AttendanceState } from '../fold/types.ts';
+import type { AttendanceState } from '../store/state.ts';
 
 export const SYNCED_OBJECTS = ['Campaign', 'CampaignMember', 'Lead', 'Contact', 'Account'] as const;
 export type SyncedObject = (typeof SYNCED_OBJECTS)[number];

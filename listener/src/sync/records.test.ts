@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator } from '../../../test/emulators/salesforce/index.ts';
 import type { SalesforceEmulator } from '../../../test/emulators/salesforce/index.ts';
 import { parseSettings } from '../config/settings.ts';
-import type { PersonState } from '../fold/types.ts';
+import type { PersonState } from '../store/state.ts';
 import { createSalesforceConnection } from '../salesforce/connection.ts';
 import { loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';

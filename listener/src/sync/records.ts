@@ -2,7 +2,7 @@
 // what describe says each field accepts (no truncation header exists in REST), fallbacks for required fields.
 import type { FieldMapping, Settings } from '../config/settings.ts';
 import type { EventRow, SessionCounts } from '../store/store.ts';
-import type { PersonState, SessionState } from '../fold/types.ts';
+import type { PersonState, SessionState } from '../store/state.ts';
 import { campaignName, localDate, truncate } from './campaign-name.ts';
 import type { FieldInfo, ObjectInfo, OrgMetadata } from './org-metadata.ts';
 

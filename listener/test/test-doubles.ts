@@ -12,8 +12,8 @@ import type {
     SessionRow,
     Store,
     SyncLogEntry
-} from '../store/store.ts';
-import type { EngineHealth, SyncEngine } from '../sync/engine-port.ts';
+} from '../src/store/store.ts';
+import type { EngineHealth, SyncEngine } from '../src/sync/engine-port.ts';
 
 export interface MemoryStore extends Store {
     deliveries: Delivery[];

@@ -1,5 +1,5 @@
-// The folded, desired state of a session and of each person in it. Deliveries of any order and multiplicity fold
-// into the same state; the sync stage only ever writes this state, never a single delivery.
+// The folded, desired state of a session and of each person in it, as the store keeps it. Deliveries of any order and
+// multiplicity fold into the same state; the sync stage only ever writes this state, never a single delivery.
 
 /** Livestorm attendance as the CampaignMember Status will show it. Ranked: a status never moves to a lower rank. */
 export type AttendanceState = 'registered' | 'not_attended' | 'attended';

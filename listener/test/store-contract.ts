@@ -17,7 +17,7 @@
 // - sessionCounts: team members (hosts, speakers) are excluded from all four counts: they are not registrants.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { PersonState, SessionState } from '../fold/types.ts';
+import type { PersonState, SessionState } from '../src/store/state.ts';
 import type {
     EventRow,
     FoldCommit,
@@ -26,7 +26,7 @@ import type {
     SessionRow,
     Store,
     SyncFailure
-} from './store.ts';
+} from '../src/store/store.ts';
 
 export interface OpenedStore {
     store: Store;

@@ -1,16 +1,16 @@
 // Builds the app the way index.ts does, with in-memory doubles and a logger whose lines are kept for inspection.
 import type { Hono } from 'hono';
-import { createApp } from '../app.ts';
-import { parseEnv, secretValues } from '../config/env.ts';
-import type { Config, Env } from '../config/env.ts';
-import { defaultSettings } from '../config/settings.ts';
-import type { Settings } from '../config/settings.ts';
-import { createLogger } from '../logger.ts';
-import type { Logger } from '../logger.ts';
-import type { Store } from '../store/store.ts';
-import type { SyncEngine } from '../sync/engine-port.ts';
-import { createMetrics } from './metrics.ts';
-import type { Metrics } from './metrics.ts';
+import { createApp } from '../src/app.ts';
+import { parseEnv, secretValues } from '../src/config/env.ts';
+import type { Config, Env } from '../src/config/env.ts';
+import { defaultSettings } from '../src/config/settings.ts';
+import type { Settings } from '../src/config/settings.ts';
+import { createLogger } from '../src/logger.ts';
+import type { Logger } from '../src/logger.ts';
+import type { Store } from '../src/store/store.ts';
+import type { SyncEngine } from '../src/sync/engine-port.ts';
+import { createMetrics } from '../src/http/metrics.ts';
+import type { Metrics } from '../src/http/metrics.ts';
 import { createMemoryStore, createRecordingEngine } from './test-doubles.ts';
 import type { MemoryStore, RecordingEngine } from './test-doubles.ts';
 
