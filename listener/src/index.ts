@@ -5,6 +5,7 @@ import { configuredInstanceUrl } from './admin/views.ts';
 import { createApp } from './app.ts';
 import { ConfigError, configWarnings, parseEnv, processEnv, secretValues } from './config/env.ts';
 import type { Config } from './config/env.ts';
+import { findLegacyPaths } from './config/paths.ts';
 import { loadSettings, SettingsError } from './config/settings.ts';
 import { createLivestormClient } from './livestorm/client.ts';
 import { createLogger, createSecretScrubber } from './logger.ts';
@@ -33,6 +34,19 @@ async function start(): Promise<void> {
     const scrub = createSecretScrubber(secretValues(config));
     const logger = createLogger({ level: config.logLevel, secrets: secretValues(config) });
     for (const warning of configWarnings(config)) logger.warn(warning);
+    const legacy = findLegacyPaths(processEnv(), config);
+    if (legacy.errors.length > 0) {
+        logger.flush();
+        return fail(legacy.errors.join('\n'));
+    }
+    for (const warning of legacy.warnings) logger.warn(warning);
+    logger.info(
+        {
+            store: config.databaseUrl ? 'postgresql (DATABASE_URL)' : config.dataDir,
+            configFile: config.configFile
+        },
+        'store and settings file (relative paths are taken from the directory the listener was started in)'
+    );
 
     let store: Store | undefined;
     let server: ReturnType<typeof serve> | undefined;

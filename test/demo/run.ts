@@ -33,6 +33,10 @@ if (!Number.isInteger(registrants) || registrants < 1 || registrants > 20_000) {
 }
 
 const line = (text = '') => process.stdout.write(`${text}\n`);
+const ADMIN_TOKEN = 'demo-admin';
+/** The variables that point `npx livestorm-sf` at the demo's store and settings file. */
+const commandLineEnvironment = (running: { dataDir: string; configFile: string }): string =>
+    `DATA_DIR=${running.dataDir} CONFIG_FILE=${running.configFile}`;
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
@@ -40,7 +44,7 @@ line('Livestorm → Salesforce demo: emulated org, simulated webinar, the real l
 const stack = await startStack({
     salesforce: { latencyMs },
     settings: { attendanceReconcileSeconds: 2 },
-    adminToken: 'demo-admin',
+    adminToken: ADMIN_TOKEN,
     // Livestorm delivers at least once and in no guaranteed order: so does the demo.
     sender: { duplicateRate: 0.05, reorderWindow: 20, seed: 7 }
 });
@@ -48,7 +52,11 @@ const { emulator, simulator, sender, engine } = stack;
 line(
     `  Salesforce emulator ${emulator.instanceUrl} (${latencyMs} ms per API call) · Livestorm simulator ${simulator.apiUrl}`
 );
-line(`  listener ${stack.listenerUrl} — webhook URL /webhooks/livestorm/<token>`);
+line(`  listener ${stack.listenerUrl}`);
+line(`  webhook URL   ${stack.webhookUrl}`);
+line(`  admin page    ${stack.listenerUrl}/admin?token=${ADMIN_TOKEN}`);
+line(`  its files     ${stack.dataDir} (store and settings; removed when the demo ends)`);
+line(`  command line  ${commandLineEnvironment(stack)} npx livestorm-sf events list`);
 
 // What the org already holds: the listener must reuse these people, not duplicate them.
 const existingContacts = 25;
@@ -186,7 +194,10 @@ line(
 );
 line();
 if (values.keep) {
-    line(`Still running. Admin page: ${stack.listenerUrl}/admin?token=demo-admin  ·  Ctrl+C to stop.`);
+    line(`Still running until Ctrl+C.`);
+    line(`  admin page    ${stack.listenerUrl}/admin?token=${ADMIN_TOKEN}`);
+    line(`  webhook URL   ${stack.webhookUrl}`);
+    line(`  command line  ${commandLineEnvironment(stack)} npx livestorm-sf people show <e-mail>`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
 }
 await stack.close();

@@ -8,7 +8,7 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../../listener/src/app.ts';
 import { parseEnv } from '../../listener/src/config/env.ts';
-import { parseSettings } from '../../listener/src/config/settings.ts';
+import { parseSettings, saveSettings } from '../../listener/src/config/settings.ts';
 import type { Settings } from '../../listener/src/config/settings.ts';
 import { createLivestormClient } from '../../listener/src/livestorm/client.ts';
 import { createSalesforceConnection } from '../../listener/src/salesforce/connection.ts';
@@ -56,6 +56,8 @@ export interface Stack {
     listenerUrl: string;
     webhookUrl: string;
     dataDir: string;
+    /** The settings file the admin page saves to, inside dataDir (written at start with the stack's settings). */
+    configFile: string;
     /** Stops the listener only (store closed), keeping emulators and data: for restart tests. */
     stopListener(): Promise<void>;
     close(): Promise<void>;
@@ -69,6 +71,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const settingsJson =
         typeof options.settings === 'function' ? options.settings(emulator) : options.settings;
     const settings = parseSettings({ batchWindowMs: 30, attendanceReconcileSeconds: 1, ...settingsJson });
+    // Every file of the stack lives in its data directory: the admin page's "Save settings" writes here, and the
+    // command line given DATA_DIR and CONFIG_FILE reads the same settings the listener runs with.
+    const configFile = join(dataDir, 'livestorm-sf.config.json');
+    await saveSettings(configFile, settings);
     const logger = pino({ level: options.logLevel ?? 'silent' });
     const config = parseEnv({
         SF_INSTANCE_URL: emulator.instanceUrl,
@@ -79,6 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         LIVESTORM_WEBHOOK_SECRET: options.webhookSecret,
         ADMIN_TOKEN: options.adminToken,
         DATA_DIR: dataDir,
+        CONFIG_FILE: configFile,
         PORT: '0'
     });
     const store = await createSqliteStore({ dataDir });
@@ -145,6 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         listenerUrl,
         webhookUrl,
         dataDir,
+        configFile,
         stopListener,
         async close() {
             await stopListener();

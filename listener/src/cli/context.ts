@@ -2,6 +2,7 @@
 // settings. Tests pass their own; `defaultCliContext()` is the real process.
 import { ConfigError, parseStoreEnv, processEnv } from '../config/env.ts';
 import type { Env, StoreConfig } from '../config/env.ts';
+import { findLegacyPaths } from '../config/paths.ts';
 import { loadSettings, SettingsError } from '../config/settings.ts';
 import type { Settings } from '../config/settings.ts';
 import { openStore } from '../store/open.ts';
@@ -34,12 +35,18 @@ export class CliError extends Error {
     override name = 'CliError';
 }
 
-/** Opens the store the listener uses (DATA_DIR / DATABASE_URL), runs `work`, and always closes it. */
+/**
+ * Opens the store the listener uses (DATA_DIR / DATABASE_URL, relative paths taken from the directory the command
+ * was started in), runs `work`, and always closes it.
+ * @throws ConfigError when a store or settings file of an older version sits where the listener used to look
+ */
 export async function withStore<T>(
     ctx: CliContext,
     work: (store: Store, config: StoreConfig) => Promise<T>
 ): Promise<T> {
     const config = parseStoreEnv(ctx.env);
+    const legacy = findLegacyPaths(ctx.env, config);
+    if (legacy.errors[0] !== undefined) throw new ConfigError(legacy.errors[0]);
     const store = await ctx.openStore(config);
     try {
         return await work(store, config);

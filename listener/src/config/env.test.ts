@@ -51,9 +51,9 @@ describe('parseEnv', () => {
             webhookSecret: null
         });
         expect(config.adminToken).toBeNull();
-        expect(config.configFile).toBe('./livestorm-sf.config.json');
+        expect(config.configFile).toBe(join(process.cwd(), 'livestorm-sf.config.json'));
         expect(config.databaseUrl).toBeNull();
-        expect(config.dataDir).toBe('./.data');
+        expect(config.dataDir).toBe(join(process.cwd(), '.data'));
         expect(config.port).toBe(3000);
         expect(config.logLevel).toBe('info');
     });
@@ -212,12 +212,23 @@ describe('parseEnv', () => {
 
 describe('parseStoreEnv', () => {
     it('needs neither Salesforce nor the webhook token', () => {
-        expect(parseStoreEnv({ DATA_DIR: '/tmp/x' })).toEqual({
-            configFile: './livestorm-sf.config.json',
+        expect(parseStoreEnv({ DATA_DIR: '/tmp/x', INIT_CWD: '/srv/lsf' })).toEqual({
+            configFile: '/srv/lsf/livestorm-sf.config.json',
             databaseUrl: null,
             dataDir: '/tmp/x',
             logLevel: 'info'
         });
+    });
+
+    it('takes relative paths from the directory npm was started in (INIT_CWD), else the working directory', () => {
+        expect(
+            parseStoreEnv({ INIT_CWD: '/srv/lsf', DATA_DIR: 'store', CONFIG_FILE: '../etc/lsf.json' })
+        ).toMatchObject({
+            dataDir: '/srv/lsf/store',
+            configFile: '/srv/etc/lsf.json'
+        });
+        expect(parseStoreEnv({ DATA_DIR: './store' }).dataDir).toBe(join(process.cwd(), 'store'));
+        expect(parseStoreEnv({ INIT_CWD: '  ' }).dataDir).toBe(join(process.cwd(), '.data'));
     });
 });
 

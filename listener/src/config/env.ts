@@ -2,6 +2,7 @@
 // given, so tests pass their own objects and nothing happens at import time. Every error is one sentence that names
 // the variable to fix and never repeats a secret's value.
 import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -32,9 +33,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** What the command line needs to reach the store and the behaviour settings (no Salesforce, no webhook token). */
 export interface StoreConfig {
+    /** Absolute path (a relative CONFIG_FILE is resolved against the start directory, see startDirectory). */
     configFile: string;
     /** PostgreSQL connection string, or null for the embedded store in dataDir. */
     databaseUrl: string | null;
+    /** Absolute path (a relative DATA_DIR is resolved against the start directory, see startDirectory). */
     dataDir: string;
     logLevel: LogLevel;
 }
@@ -235,14 +238,29 @@ export function parseSalesforceEnv(env: Env, sfdxProjectFile = SFDX_PROJECT_FILE
 }
 
 /**
- * The variables the command line needs to open the store and read the behaviour settings.
+ * The directory the command was started from: relative DATA_DIR and CONFIG_FILE are taken from there, so `npm start`
+ * and `npx livestorm-sf` run in one directory use one store and one config file. npm runs a script in the package's
+ * own directory and passes the directory it was typed in as INIT_CWD; anything else runs where it was started.
+ */
+export function startDirectory(env: Env): string {
+    return read(env, 'INIT_CWD') ?? process.cwd();
+}
+
+/** A path from the environment as an absolute path: relative ones are taken from {@link startDirectory}. */
+export function resolveFromStart(env: Env, value: string): string {
+    return isAbsolute(value) ? resolve(value) : resolve(startDirectory(env), value);
+}
+
+/**
+ * The variables the command line needs to open the store and read the behaviour settings. Both paths come back
+ * absolute.
  * @throws ConfigError naming the first wrong variable
  */
 export function parseStoreEnv(env: Env): StoreConfig {
     return {
-        configFile: read(env, 'CONFIG_FILE') ?? DEFAULT_CONFIG_FILE,
+        configFile: resolveFromStart(env, read(env, 'CONFIG_FILE') ?? DEFAULT_CONFIG_FILE),
         databaseUrl: parseDatabaseUrl(env),
-        dataDir: read(env, 'DATA_DIR') ?? DEFAULT_DATA_DIR,
+        dataDir: resolveFromStart(env, read(env, 'DATA_DIR') ?? DEFAULT_DATA_DIR),
         logLevel: parseLogLevel(env)
     };
 }
