@@ -144,6 +144,9 @@ export class Api {
         return {
             tx: call.tx,
             allowSave: allowSave(request.headers, request.version),
+            // Per request, or per composite subrequest through its httpHeaders (the outer header does not propagate,
+            // the same reading as for the duplicate rule header).
+            autoAssign: request.headers['sforce-auto-assign'],
             trusted: false,
             recordErrorHook: this.state.faults.recordErrors
         };

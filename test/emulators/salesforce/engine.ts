@@ -1,5 +1,5 @@
 import { canonicalId, IdGenerator } from './ids.ts';
-import type { FieldDef, ObjectDef, Schema } from './schema.ts';
+import type { AddressPicklists, AddressValue, FieldDef, ObjectDef, Schema } from './schema.ts';
 import type { RecordError } from './values.ts';
 import { checkValue, coerceValue, formatDate, formatDateTime, recordError, RequestError } from './values.ts';
 
@@ -19,6 +19,26 @@ export interface DuplicateRule {
     fields: string[];
     action: 'alert' | 'block';
     name?: string;
+}
+
+/**
+ * A Lead assignment rule of the org (Setup › Lead Assignment Rules). Each one here has a single entry that routes
+ * the Leads it matches (`when`, default: all) to a queue created with the org; Leads no entry matches keep their
+ * owner (a real org would give them the default lead owner of Lead Settings).
+ */
+export interface AssignmentRuleOption {
+    name: string;
+    /** Only one Lead rule can be active at a time (Help "Assignment Rules"). Default false. */
+    active?: boolean;
+    /** Name of the queue the rule assigns Leads to. */
+    queue: string;
+    when?: (lead: Readonly<Row>) => boolean;
+}
+
+/** Automation of the org that writes other records when ours are saved (record-triggered flows). */
+export interface FlowOptions {
+    /** A flow on CampaignMember creation that updates the member's Lead (e.g. a "last campaign" stamp). */
+    campaignMemberUpdatesLead?: boolean;
 }
 
 export type RecordErrorHook = (
@@ -54,6 +74,8 @@ export interface WriteOptions {
     allowSave: boolean;
     /** Seed data written through the inspector: system fields are writable and no locks are taken. */
     trusted: boolean;
+    /** The `Sforce-Auto-Assign` header of this (sub)request, as sent; undefined when absent. */
+    autoAssign?: string | undefined;
     recordErrorHook?: RecordErrorHook | undefined;
 }
 
@@ -73,6 +95,13 @@ function sameText(left: unknown, right: unknown, caseSensitive = false): boolean
 export interface DatabaseOptions {
     validationRules?: ValidationRule[];
     duplicateRules?: DuplicateRule[];
+    assignmentRules?: AssignmentRuleOption[];
+    flows?: FlowOptions;
+}
+
+interface LoadedRule {
+    queueId: string;
+    when: ((lead: Readonly<Row>) => boolean) | undefined;
 }
 
 export class Database {
@@ -82,11 +111,14 @@ export class Database {
     readonly integrationUserId: string;
     private readonly validationRules: ValidationRule[];
     private readonly duplicateRules: DuplicateRule[];
+    private readonly flows: FlowOptions;
+    private readonly assignmentRules = new Map<string, LoadedRule>();
 
     constructor(schema: Schema, options: DatabaseOptions = {}) {
         this.schema = schema;
         this.validationRules = options.validationRules ?? [];
         this.duplicateRules = options.duplicateRules ?? [];
+        this.flows = options.flows ?? {};
         for (const name of schema.objects.keys()) this.tables.set(name, new Map());
         const now = formatDateTime(new Date());
         this.integrationUserId = this.ids.next('005');
@@ -99,6 +131,7 @@ export class Database {
             IsActive: true,
             UserPermissionsMarketingUser: true
         });
+        this.loadAssignmentRules(options.assignmentRules ?? [], now);
         for (const record of schema.customMetadataRecords) {
             const object = schema.objects.get(record.type);
             if (!object) continue;
@@ -116,6 +149,225 @@ export class Database {
             });
             this.table(object.name).set(id, row);
         }
+    }
+
+    private loadAssignmentRules(rules: AssignmentRuleOption[], now: string): void {
+        if (rules.filter((rule) => rule.active).length > 1) {
+            // "You can have only one active rule at a time" per object (Help "Lead Assignment Rules").
+            throw new Error('assignmentRules: only one Lead assignment rule can be active');
+        }
+        const queues = new Map<string, string>();
+        for (const rule of rules) {
+            let queueId = queues.get(rule.queue);
+            if (!queueId) {
+                queueId = this.ids.next('00G');
+                queues.set(rule.queue, queueId);
+                this.table('Group').set(queueId, {
+                    ...this.blankRow(this.object('Group'), queueId, now),
+                    Name: rule.queue,
+                    DeveloperName: rule.queue.replace(/[^A-Za-z0-9]+/g, '_'),
+                    Type: 'Queue'
+                });
+            }
+            const id = this.ids.next('01Q');
+            this.table('AssignmentRule').set(id, {
+                ...this.blankRow(this.object('AssignmentRule'), id, now),
+                Name: rule.name,
+                SobjectType: 'Lead',
+                Active: rule.active === true
+            });
+            this.assignmentRules.set(id, { queueId, when: rule.when });
+        }
+    }
+
+    /**
+     * `Sforce-Auto-Assign` on a Lead save (REST API Developer Guide, "Assignment Rule Header",
+     * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api/headers_autoassign.htm): TRUE (case
+     * insensitive) applies the active rule to created *or updated* Leads; FALSE applies none; a valid AssignmentRule Id
+     * applies that rule to created Leads; absent = TRUE. The guide does not say what an unknown Id does: the stricter
+     * reading fails the record (MALFORMED_ID for a malformed one, as the SOAP AssignmentRuleHeader documents).
+     * Inspector writes (seed data) are never assigned.
+     */
+    private assign(options: WriteOptions, row: Row, creating: boolean): RecordError | undefined {
+        if (options.trusted) return undefined;
+        const header = options.autoAssign?.trim();
+        let ruleId: string | undefined;
+        if (header === undefined || header.toLowerCase() === 'true') {
+            ruleId = this.rows('AssignmentRule').find((rule) => rule.Active && rule.SobjectType === 'Lead')
+                ?.Id as string | undefined;
+        } else if (header.toLowerCase() !== 'false') {
+            const id = canonicalId(header);
+            if (!id || !id.startsWith('01Q'))
+                return recordError(
+                    'MALFORMED_ID',
+                    `Assignment rule id: id value of incorrect type: ${header}`
+                );
+            const rule = this.get('AssignmentRule', id);
+            if (!rule || rule.SobjectType !== 'Lead')
+                return recordError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${header}`);
+            if (creating) ruleId = id;
+        }
+        const rule = ruleId ? this.assignmentRules.get(ruleId) : undefined;
+        if (rule && (rule.when?.(row) ?? true)) row.OwnerId = rule.queueId;
+        return undefined;
+    }
+
+    /**
+     * State and Country/Territory Picklists on save (Help "State and Country/Territory Picklist Field-Syncing Logic",
+     * https://help.salesforce.com/s/articleView?id=xcloud.admin_state_country_picklists_field_syncing.htm): a valid code
+     * sets the integration value and a valid integration value sets the code; a code and a text that disagree are
+     * refused on update and resolved in favour of the code on create; a state outside the record's country is refused;
+     * removing the country code removes the state and both texts. Anything that is not a listed code or integration
+     * value fails the record with FIELD_INTEGRITY_EXCEPTION (code messages as quoted by support.storeconnect.com
+     * "Resolve state and country picklist sync errors"; the text message as reported in verbb/formie#963).
+     */
+    private addressRules(
+        object: ObjectDef,
+        row: Row,
+        input: Map<string, unknown>,
+        previous: Row | undefined
+    ): RecordError[] {
+        const picklists = this.schema.addressPicklists;
+        if (!picklists) return [];
+        const errors: RecordError[] = [];
+        for (const prefix of picklists.prefixes[object.name] ?? []) {
+            const error = this.addressPart(picklists, prefix, row, input, previous);
+            if (error) errors.push(error);
+        }
+        return errors;
+    }
+
+    private addressPart(
+        picklists: AddressPicklists,
+        prefix: string,
+        row: Row,
+        input: Map<string, unknown>,
+        previous: Row | undefined
+    ): RecordError | undefined {
+        const creating = previous === undefined;
+        const integrity = (message: string, field: string) =>
+            recordError('FIELD_INTEGRITY_EXCEPTION', message, [field]);
+        const [countryText, countryCode, stateText, stateCode] = [
+            `${prefix}Country`,
+            `${prefix}CountryCode`,
+            `${prefix}State`,
+            `${prefix}StateCode`
+        ];
+        const clear = () => {
+            row[countryText] = null;
+            row[countryCode] = null;
+            row[stateText] = null;
+            row[stateCode] = null;
+        };
+        const byCode = (list: AddressValue[], code: unknown) =>
+            list.find((entry) => entry.code.toLowerCase() === String(code).toLowerCase());
+        const byName = (list: AddressValue[], text: unknown) =>
+            list.find((entry) => entry.integrationValue === text);
+        // The country.
+        const previousCountry = previous ? (previous[countryCode] ?? null) : null;
+        if (input.has(countryCode)) {
+            const code = input.get(countryCode);
+            if (code === null || code === undefined) {
+                clear();
+                return undefined;
+            }
+            const country = byCode(picklists.countries, code);
+            if (!country) {
+                return integrity(
+                    `The ${countryCode} field contains ${String(code)}, which isn't an available country/territory.`,
+                    countryCode
+                );
+            }
+            const text = input.get(countryText);
+            if (!creating && input.has(countryText) && text !== null && text !== country.integrationValue) {
+                return integrity(
+                    `The ${countryText} and ${countryCode} values don't match: ${String(text)} is not ${country.code}.`,
+                    countryText
+                );
+            }
+            row[countryCode] = country.code;
+            row[countryText] = country.integrationValue;
+        } else if (input.has(countryText)) {
+            const text = input.get(countryText);
+            if (text === null || text === undefined) {
+                clear();
+                return undefined;
+            }
+            const country = byName(picklists.countries, text);
+            if (!country) {
+                return integrity(
+                    "There's a problem with this country, even though it may appear correct. Please select a country/territory from the list of valid countries.",
+                    countryText
+                );
+            }
+            row[countryCode] = country.code;
+        }
+        // The state, always against the record's country after this save.
+        const country = row[countryCode] as string | null;
+        const states = country ? (picklists.states.get(country) ?? []) : [];
+        if (input.has(stateCode) || input.has(stateText)) {
+            const code = input.get(stateCode);
+            const text = input.get(stateText);
+            if (input.has(stateCode) ? code === null : text === null) {
+                row[stateCode] = null;
+                row[stateText] = null;
+                return undefined;
+            }
+            if (!country) {
+                // Wording not in the reference: a state needs a country first.
+                return integrity(
+                    `A country/territory must be specified before specifying a state value for field: ${input.has(stateCode) ? stateCode : stateText}`,
+                    input.has(stateCode) ? stateCode : stateText
+                );
+            }
+            if (input.has(stateCode)) {
+                const state = byCode(states, code);
+                if (!state) {
+                    return integrity(
+                        `The ${stateCode} field contains ${String(code)}, which isn't an available state.`,
+                        stateCode
+                    );
+                }
+                if (!creating && input.has(stateText) && text !== null && text !== state.integrationValue) {
+                    return integrity(
+                        `The ${stateText} and ${stateCode} values don't match: ${String(text)} is not ${state.code}.`,
+                        stateText
+                    );
+                }
+                row[stateCode] = state.code;
+                row[stateText] = state.integrationValue;
+            } else {
+                const state = byName(states, text);
+                if (!state) {
+                    return integrity(
+                        "There's a problem with this state, even though it may appear correct. Please select a state from the list of valid states.",
+                        stateText
+                    );
+                }
+                row[stateCode] = state.code;
+            }
+        } else if (country !== previousCountry && row[stateCode]) {
+            // "The new state isn't in the new country. No changes are saved. You get an error message."
+            if (!byCode(states, row[stateCode])) {
+                return integrity(
+                    `The ${stateCode} field contains ${String(row[stateCode])}, which isn't an available state.`,
+                    stateCode
+                );
+            }
+        }
+        return undefined;
+    }
+
+    /** A flow fired by a new CampaignMember updates its Lead, under the same assignment header as the request. */
+    private afterMemberInserted(options: WriteOptions, member: Row, now: string): void {
+        if (!this.flows.campaignMemberUpdatesLead || !member.LeadId) return;
+        const lead = this.get('Lead', String(member.LeadId));
+        if (!lead || lead.IsDeleted || lead.IsConverted) return;
+        const updated: Row = { ...lead, LastModifiedDate: now, SystemModstamp: now };
+        // "This header also gets applied when making REST API calls that indirectly result in creating or updating
+        // Accounts, Cases, or Leads" (Assignment Rule Header).
+        this.assign(options, updated, false);
+        options.tx.write(this.table('Lead'), String(lead.Id), updated);
     }
 
     object(name: string): ObjectDef {
@@ -528,6 +780,8 @@ export class Database {
             const def = object.fieldsByLowerName.get(name.toLowerCase());
             row[name] = value === null && def?.defaultedOnCreate ? def.defaultValue : value;
         }
+        const addressErrors = this.addressRules(object, row, input, undefined);
+        if (addressErrors.length > 0) return fail(...addressErrors);
         const missing = this.missingRequired(object, row);
         if (missing.length > 0) return fail(...missing);
         if (object.name === 'CampaignMember') {
@@ -542,7 +796,12 @@ export class Database {
         if (ruleErrors.length > 0) return fail(...ruleErrors);
         const finalErrors = this.finalChecks(options, object, row);
         if (finalErrors.length > 0) return fail(...finalErrors);
+        if (object.name === 'Lead') {
+            const assignError = this.assign(options, row, true);
+            if (assignError) return fail(assignError);
+        }
         options.tx.write(this.table(object.name), id, row);
+        if (object.name === 'CampaignMember') this.afterMemberInserted(options, row, now);
         if (object.name === 'Campaign') this.createDefaultStatuses(options.tx, id, now);
         if (object.name === 'CampaignMemberStatus') this.afterStatusSaved(options.tx, row, undefined, now);
         return { ok: true, id };
@@ -597,6 +856,8 @@ export class Database {
         const now = formatDateTime(new Date());
         const row: Row = { ...existing, LastModifiedDate: now, SystemModstamp: now };
         for (const [name, value] of input) row[name] = value;
+        const addressErrors = this.addressRules(object, row, input, existing);
+        if (addressErrors.length > 0) return fail(...addressErrors);
         const missing = this.missingRequired(object, row, new Set(input.keys()));
         if (missing.length > 0) return fail(...missing);
         if (object.name === 'CampaignMember') {
@@ -613,6 +874,10 @@ export class Database {
         if (ruleErrors.length > 0) return fail(...ruleErrors);
         const finalErrors = this.finalChecks(options, object, row);
         if (finalErrors.length > 0) return fail(...finalErrors);
+        if (object.name === 'Lead') {
+            const assignError = this.assign(options, row, false);
+            if (assignError) return fail(assignError);
+        }
         options.tx.write(this.table(object.name), id, row);
         if (object.name === 'CampaignMemberStatus') this.afterStatusSaved(options.tx, row, existing, now);
         return { ok: true, id };

@@ -4,7 +4,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import type { DuplicateRule, RecordErrorHook, Row, ValidationRule, WriteOptions } from './engine.ts';
+import type { AddressPicklistOptions } from './address-picklists.ts';
+import type {
+    AssignmentRuleOption,
+    DuplicateRule,
+    FlowOptions,
+    RecordErrorHook,
+    Row,
+    ValidationRule,
+    WriteOptions
+} from './engine.ts';
 import { Database, Transaction } from './engine.ts';
 import type { ExtraField } from './schema.ts';
 import { loadSchema } from './schema.ts';
@@ -12,6 +21,9 @@ import type { CallKind, CallLogEntry, CallStats, Faults } from './state.ts';
 import { EmulatorState } from './state.ts';
 
 export type {
+    AddressPicklistOptions,
+    AssignmentRuleOption,
+    FlowOptions,
     CallKind,
     CallLogEntry,
     CallStats,
@@ -50,6 +62,12 @@ export interface SalesforceEmulatorOptions {
     lockWaitMs?: number;
     /** Faults active from the start (the same as `inspect.setFaults` right after start-up). */
     faults?: Partial<Faults>;
+    /** Lead assignment rules (at most one active), honouring `Sforce-Auto-Assign`; each creates its queue. */
+    assignmentRules?: AssignmentRuleOption[];
+    /** Record-triggered automation, e.g. a flow that updates a Lead when it becomes a Campaign Member. */
+    flows?: FlowOptions;
+    /** State and Country/Territory Picklists turned on (`true` = Salesforce's defaults). */
+    addressPicklists?: boolean | AddressPicklistOptions;
 }
 
 /** Direct access to the emulated org, for tests; nothing here counts as an API call. */
@@ -150,10 +168,16 @@ function createInspector(state: EmulatorState): EmulatorInspector {
 export async function startSalesforceEmulator(
     options: SalesforceEmulatorOptions = {}
 ): Promise<SalesforceEmulator> {
-    const schema = loadSchema(options.forceAppDir ?? join(REPO_ROOT, 'force-app'), options.extraFields);
+    const schema = loadSchema(
+        options.forceAppDir ?? join(REPO_ROOT, 'force-app'),
+        options.extraFields,
+        options.addressPicklists === true ? {} : options.addressPicklists || undefined
+    );
     const db = new Database(schema, {
         validationRules: options.validationRules,
-        duplicateRules: options.duplicateRules
+        duplicateRules: options.duplicateRules,
+        assignmentRules: options.assignmentRules,
+        flows: options.flows
     });
     const state = new EmulatorState(db, {
         dailyApiLimit: options.dailyApiLimit ?? 100_000,

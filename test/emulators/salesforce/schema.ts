@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import type { AddressPicklistOptions } from './address-picklists.ts';
+import { addAddressCodeFields, addressPicklists } from './address-picklists.ts';
 
 export type FieldType =
     | 'id'
@@ -23,6 +25,8 @@ export interface PicklistValue {
     value: string;
     label: string;
     defaultValue: boolean;
+    /** Dependent picklists: base64 bitset of the controlling values this value is valid for. */
+    validFor?: string;
 }
 
 export interface FieldDef {
@@ -49,6 +53,10 @@ export interface FieldDef {
     defaultValue: unknown;
     inlineHelpText: string | null;
     description: string | null;
+    /** Dependent picklists: the controlling field (a StateCode's CountryCode). */
+    controllerName: string | null;
+    /** The code field of a State and Country/Territory Picklists address part: checked by the address rules. */
+    addressCode?: { kind: 'country' | 'state'; prefix: string };
 }
 
 export interface ObjectDef {
@@ -89,11 +97,30 @@ export interface CustomMetadataRecord {
     values: Record<string, unknown>;
 }
 
+/** One country or state of State and Country/Territory Picklists. */
+export interface AddressValue {
+    code: string;
+    /** The label (the ISO name unless Salesforce names it otherwise). */
+    name: string;
+    /** What the text field holds for this code; the name unless an admin edited it. */
+    integrationValue: string;
+}
+
+/** The org's State and Country/Territory Picklists, when turned on. */
+export interface AddressPicklists {
+    countries: AddressValue[];
+    /** States by country code; countries without states are absent. */
+    states: Map<string, AddressValue[]>;
+    /** Address prefixes per object: Lead '' (Country/State), Contact 'Mailing', Account 'Billing'. */
+    prefixes: Record<string, string[]>;
+}
+
 export interface Schema {
     objects: Map<string, ObjectDef>;
     byLowerName: Map<string, ObjectDef>;
     byKeyPrefix: Map<string, ObjectDef>;
     customMetadataRecords: CustomMetadataRecord[];
+    addressPicklists?: AddressPicklists;
 }
 
 type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>> & { required?: boolean; values?: string[] };
@@ -133,7 +160,9 @@ function field(name: string, type: FieldType, options: FieldOptions = {}): Field
         relationshipName: rest.relationshipName ?? null,
         defaultValue: rest.defaultValue ?? (isBoolean ? false : null),
         inlineHelpText: rest.inlineHelpText ?? null,
-        description: rest.description ?? null
+        description: rest.description ?? null,
+        controllerName: rest.controllerName ?? null,
+        ...(rest.addressCode ? { addressCode: rest.addressCode } : {})
     };
 }
 
@@ -189,6 +218,9 @@ const masterRecord = (object: string): FieldDef =>
         relationshipName: 'MasterRecord',
         ...readOnly
     });
+
+// A Lead can be owned by a user or a queue (Object Reference "Lead": OwnerId refers to Group, User).
+const leadOwner = (): FieldDef => ({ ...owner(), referenceTo: ['Group', 'User'] });
 
 const leadSource = (): FieldDef =>
     field('LeadSource', 'picklist', {
@@ -250,7 +282,7 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 reference('ConvertedAccountId', 'Account', { label: 'Converted Account ID', ...readOnly }),
                 field('ConvertedDate', 'date', { label: 'Converted Date', ...readOnly }),
                 masterRecord('Lead'),
-                owner()
+                leadOwner()
             ]
         },
         {
@@ -294,6 +326,7 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 field('Website', 'url', { label: 'Website', length: 255 }),
                 field('Phone', 'phone', { label: 'Account Phone', length: 40 }),
                 field('BillingCity', 'string', { label: 'Billing City', length: 40 }),
+                field('BillingState', 'string', { label: 'Billing State/Province', length: 80 }),
                 field('BillingCountry', 'string', { label: 'Billing Country', length: 80 }),
                 industry(),
                 masterRecord('Account'),
@@ -402,6 +435,45 @@ function standardObjects(): Omit<ObjectDef, 'fieldsByLowerName' | 'relationships
                 field('IsActive', 'boolean', { label: 'Active' }),
                 field('UserPermissionsMarketingUser', 'boolean', { label: 'Marketing User' }),
                 reference('ProfileId', 'Profile', { label: 'Profile ID', ...readOnly })
+            ]
+        },
+        {
+            // Queues are Groups of Type "Queue" (Object Reference "Group"); they come from the org's options here.
+            name: 'Group',
+            label: 'Group',
+            labelPlural: 'Groups',
+            keyPrefix: '00G',
+            custom: false,
+            readOnly: true,
+            fields: [
+                ...systemFields(),
+                field('Name', 'string', { label: 'Name', length: 40, ...readOnly }),
+                field('DeveloperName', 'string', { label: 'Developer Name', length: 80, ...readOnly }),
+                field('Type', 'picklist', {
+                    label: 'Type',
+                    values: ['Queue', 'Regular'],
+                    ...readOnly
+                })
+            ]
+        },
+        {
+            // "AssignmentRule … Supported Calls: describeSObjects(), query(), retrieve()" (Object Reference): rules
+            // are set up in Setup, read through the API. Key prefix 01Q.
+            name: 'AssignmentRule',
+            label: 'Assignment Rule',
+            labelPlural: 'Assignment Rules',
+            keyPrefix: '01Q',
+            custom: false,
+            readOnly: true,
+            fields: [
+                ...systemFields(),
+                field('Name', 'string', { label: 'Name', length: 120, ...readOnly }),
+                field('SobjectType', 'picklist', {
+                    label: 'Object',
+                    values: ['Case', 'Lead'],
+                    ...readOnly
+                }),
+                field('Active', 'boolean', { label: 'Active', ...readOnly })
             ]
         }
     ];
@@ -552,7 +624,11 @@ function addField(object: ObjectDef, def: FieldDef): void {
  * The org's schema: the standard fields we touch, plus what the package in forceAppDir deploys
  * (custom fields, custom metadata types and their records), plus test-only extra fields.
  */
-export function loadSchema(forceAppDir: string, extraFields: Record<string, ExtraField[]> = {}): Schema {
+export function loadSchema(
+    forceAppDir: string,
+    extraFields: Record<string, ExtraField[]> = {},
+    addressOptions?: AddressPicklistOptions
+): Schema {
     const objects = new Map<string, ObjectDef>();
     for (const object of standardObjects()) objects.set(object.name, finishObject(object));
     const customMetadataRecords: CustomMetadataRecord[] = [];
@@ -618,13 +694,21 @@ export function loadSchema(forceAppDir: string, extraFields: Record<string, Extr
         if (!object) throw new Error(`extraFields: unknown sObject ${objectName}`);
         for (const extra of extras) addField(object, fieldFromExtra(extra));
     }
+    const picklists = addressOptions ? addressPicklists(addressOptions) : undefined;
+    if (picklists) for (const object of objects.values()) addAddressCodeFields(object, picklists, addField);
     const byLowerName = new Map<string, ObjectDef>();
     const byKeyPrefix = new Map<string, ObjectDef>();
     for (const object of objects.values()) {
         byLowerName.set(object.name.toLowerCase(), object);
         byKeyPrefix.set(object.keyPrefix, object);
     }
-    return { objects, byLowerName, byKeyPrefix, customMetadataRecords };
+    return {
+        objects,
+        byLowerName,
+        byKeyPrefix,
+        customMetadataRecords,
+        ...(picklists ? { addressPicklists: picklists } : {})
+    };
 }
 
 const SOAP_TYPES: Record<FieldType, string> = {
@@ -696,10 +780,12 @@ export function describeObject(object: ObjectDef, version: string): Record<strin
                 active: true,
                 defaultValue: value.defaultValue,
                 label: value.label,
-                validFor: null,
+                validFor: value.validFor ?? null,
                 value: value.value
             })),
             restrictedPicklist: def.restrictedPicklist,
+            controllerName: def.controllerName,
+            dependentPicklist: def.controllerName !== null,
             referenceTo: def.referenceTo,
             relationshipName: def.relationshipName,
             inlineHelpText: def.inlineHelpText,

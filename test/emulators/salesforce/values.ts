@@ -147,7 +147,8 @@ export function checkValue(def: FieldDef, value: unknown): { error?: RecordError
                 ])
             };
         }
-        if (def.type === 'picklist' && def.restrictedPicklist) {
+        // Address code fields are checked by the address rules (FIELD_INTEGRITY_EXCEPTION), not as plain picklists.
+        if (def.type === 'picklist' && def.restrictedPicklist && !def.addressCode) {
             if (!def.picklistValues.some((entry) => entry.value === value)) {
                 return {
                     value,
