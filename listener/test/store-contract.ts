@@ -22,6 +22,7 @@ import type {
     EventRow,
     FoldCommit,
     NewDelivery,
+    PeopleCursor,
     PersonRow,
     SessionRow,
     Store,
@@ -114,6 +115,7 @@ export function sessionRow(sessionId: string, extra: Partial<SessionRow> = {}): 
         campaignCreatedByUs: false,
         statusesReady: false,
         failure: null,
+        setAside: null,
         ...extra
     };
 }
@@ -135,6 +137,9 @@ export function personRow(
         sfId: null,
         memberId: null,
         failure: null,
+        warnings: [],
+        memberStatus: null,
+        writtenAt: null,
         ...extra
     };
 }
@@ -523,7 +528,10 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                     syncedVersion: 1,
                     sfObject: 'Lead',
                     sfId: '00Q000000000001AAA',
-                    memberId: '00v000000000001AAA'
+                    memberId: '00v000000000001AAA',
+                    warnings: ['Country "Atlantis" left out: the org does not list it'],
+                    memberStatus: 'Registered',
+                    writtenAt: 1_760_000_000_123
                 };
                 const failed: PersonRow = { ...personRow('s1', 'p2'), failure: failure(10, 5) };
                 await store.saveSyncedPeople([synced, failed]);
@@ -535,7 +543,18 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                     syncedVersion: 1,
                     sfObject: 'Lead',
                     sfId: synced.sfId,
-                    memberId: synced.memberId
+                    memberId: synced.memberId,
+                    warnings: synced.warnings,
+                    memberStatus: 'Registered',
+                    writtenAt: 1_760_000_000_123
+                });
+                // The next write replaces the warnings; a later fold keeps them (they belong to the sync).
+                await store.saveSyncedPeople([{ ...p1!, warnings: [] }]);
+                await store.commitFold(foldCommit({ people: [{ ...folded, version: 3, warnings: ['x'] }] }));
+                expect((await store.getPeople('s1', ['p1']))[0]).toMatchObject({
+                    version: 3,
+                    warnings: [],
+                    memberStatus: 'Registered'
                 });
                 expect(p2).toEqual(failed);
                 expect((await store.dirtyPeople('s1', 0, 10)).map((p) => p.personId)).toEqual(['p1']);
@@ -658,6 +677,27 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 );
             });
 
+            it('keeps a session set aside, with its reason, out of the dirty selection until it is cleared', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        sessions: [sessionRow('past'), sessionRow('current')],
+                        people: [personRow('past', 'p1'), personRow('current', 'p1')]
+                    })
+                );
+                const [past] = await store.getSessions(['past']);
+                const setAside = { reason: 'This session ended before the integration was enabled.', at: 42 };
+                await store.saveSyncedSession({ ...past!, setAside });
+                expect((await store.getSessions(['past']))[0]!.setAside).toEqual(setAside);
+                expect(await store.dirtySessionIds(0)).toEqual(['current']);
+                // A fold keeps the choice (the sync owns it); a backfill clears it.
+                await store.commitFold(foldCommit({ sessions: [sessionRow('past', { version: 2 })] }));
+                expect(await store.dirtySessionIds(0)).toEqual(['current']);
+                const [folded] = await store.getSessions(['past']);
+                expect(folded!.setAside).toEqual(setAside);
+                await store.saveSyncedSession({ ...folded!, setAside: null });
+                expect(await store.dirtySessionIds(0)).toEqual(['current', 'past']);
+            });
+
             it('selects the dirty, due people of a session, oldest registration first', async () => {
                 await store.commitFold(
                     foldCommit({
@@ -696,7 +736,9 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                                 syncedVersion: 3,
                                 sfObject: 'Lead',
                                 sfId: 'L1',
-                                memberId: 'M1'
+                                memberId: 'M1',
+                                memberStatus: 'Attended',
+                                writtenAt: 5
                             }),
                             personRow('s1', 'p2', {
                                 version: 2,
@@ -717,9 +759,11 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 const people = (await store.getPeople('s1')).sort((a, b) =>
                     a.personId.localeCompare(b.personId)
                 );
-                expect(people.map((p) => [p.personId, p.version, p.memberId, p.sfId, p.sfObject])).toEqual([
-                    ['p1', 3, null, 'L1', 'Lead'],
-                    ['p2', 2, null, 'C2', null]
+                expect(
+                    people.map((p) => [p.personId, p.version, p.memberId, p.memberStatus, p.sfId, p.sfObject])
+                ).toEqual([
+                    ['p1', 3, null, null, 'L1', 'Lead'],
+                    ['p2', 2, null, null, 'C2', null]
                 ]);
                 expect((await store.dirtyPeople('s1', 0, 10)).map((p) => p.personId).sort()).toEqual([
                     'p1',
@@ -786,6 +830,99 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 const remaining = await store.listFailures(10);
                 expect(remaining.map((p) => p.personId)).toEqual(['middle', 'old']);
                 expect(remaining[0]).toEqual(personRow('s1', 'middle', { failure: failure(0, 200) }));
+            });
+        });
+
+        describe('people search', () => {
+            const people = [
+                personRow(
+                    's2',
+                    'p1',
+                    {},
+                    { email: 'Sam.Twice@Example.com', firstName: 'Sam', lastName: 'Twice' }
+                ),
+                personRow(
+                    's1',
+                    'p1',
+                    {},
+                    { email: 'sam.twice@example.com', firstName: 'Sam', lastName: 'Twice' }
+                ),
+                personRow(
+                    's1',
+                    'p2',
+                    {},
+                    { email: 'elodie@example.org', firstName: 'Élodie', lastName: 'Durand' }
+                ),
+                personRow(
+                    's1',
+                    'p3',
+                    {},
+                    { email: 'ada@example.net', firstName: 'Ada', lastName: 'Lovelace' }
+                ),
+                personRow('s1', 'p4', {}, { email: null, firstName: 'No', lastName: 'Mail' })
+            ];
+            const ids = (rows: PersonRow[]) => rows.map((row) => `${row.sessionId}/${row.personId}`);
+
+            it('matches a case-insensitive substring of the e-mail or of the name, in e-mail order', async () => {
+                await store.commitFold(foldCommit({ people }));
+                expect(ids(await store.searchPeople({ limit: 10 }))).toEqual([
+                    's1/p4',
+                    's1/p3',
+                    's1/p2',
+                    's1/p1',
+                    's2/p1'
+                ]);
+                expect(ids(await store.searchPeople({ q: 'SAM.TWICE@', limit: 10 }))).toEqual([
+                    's1/p1',
+                    's2/p1'
+                ]);
+                expect(ids(await store.searchPeople({ q: 'élodie', limit: 10 }))).toEqual(['s1/p2']);
+                expect(ids(await store.searchPeople({ q: 'ada lovelace', limit: 10 }))).toEqual(['s1/p3']);
+                expect(ids(await store.searchPeople({ q: 'no mail', limit: 10 }))).toEqual(['s1/p4']);
+                expect(ids(await store.searchPeople({ q: "o'brien%_", limit: 10 }))).toEqual([]);
+                expect(ids(await store.searchPeople({ q: 'twice', sessionId: 's2', limit: 10 }))).toEqual([
+                    's2/p1'
+                ]);
+                const [found] = await store.searchPeople({ q: 'lovelace', limit: 1 });
+                expect(found).toEqual(people[3]);
+            });
+
+            it('pages with a cursor after the last row, without repeats or gaps', async () => {
+                await store.commitFold(foldCommit({ people }));
+                const seen: string[] = [];
+                let after: PeopleCursor | undefined;
+                for (let page = 0; page < 5; page++) {
+                    const rows = await store.searchPeople({ limit: 2, ...(after ? { after } : {}) });
+                    seen.push(...ids(rows));
+                    if (rows.length < 2) break;
+                    const last = rows.at(-1)!;
+                    after = {
+                        email: (last.state.email ?? '').toLowerCase(),
+                        sessionId: last.sessionId,
+                        personId: last.personId
+                    };
+                }
+                expect(seen).toEqual(['s1/p4', 's1/p3', 's1/p2', 's1/p1', 's2/p1']);
+                expect(
+                    ids(
+                        await store.searchPeople({
+                            q: 'twice',
+                            limit: 10,
+                            after: { email: 'sam.twice@example.com', sessionId: 's1', personId: 'p1' }
+                        })
+                    )
+                ).toEqual(['s2/p1']);
+            });
+
+            it('follows a changed e-mail or name after a fold', async () => {
+                await store.commitFold(foldCommit({ people: [people[3]!] }));
+                await store.commitFold(
+                    foldCommit({
+                        people: [personRow('s1', 'p3', { version: 2 }, { email: 'countess@example.net' })]
+                    })
+                );
+                expect(ids(await store.searchPeople({ q: 'countess', limit: 10 }))).toEqual(['s1/p3']);
+                expect(ids(await store.searchPeople({ q: 'ada@example.net', limit: 10 }))).toEqual([]);
             });
         });
 

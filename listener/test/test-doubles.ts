@@ -13,6 +13,7 @@ import type {
     Store,
     SyncLogEntry
 } from '../src/store/store.ts';
+import { personSearchKeys } from '../src/store/search.ts';
 import type { EngineHealth, SyncEngine } from '../src/sync/engine-port.ts';
 
 export interface MemoryStore extends Store {
@@ -100,6 +101,38 @@ export function createMemoryStore(): MemoryStore {
                 (p) =>
                     p.sessionId === sessionId && (personIds === undefined || personIds.includes(p.personId))
             );
+        },
+        async searchPeople(query) {
+            const q = (query.q ?? '').trim().toLowerCase();
+            const key = (p: PersonRow) => personSearchKeys(p.state);
+            const position = (p: PersonRow): [string, string, string] => [
+                key(p).search_email,
+                p.sessionId,
+                p.personId
+            ];
+            const compare = (a: [string, string, string], b: [string, string, string]) =>
+                a[0] < b[0]
+                    ? -1
+                    : a[0] > b[0]
+                      ? 1
+                      : a[1] < b[1]
+                        ? -1
+                        : a[1] > b[1]
+                          ? 1
+                          : a[2] < b[2]
+                            ? -1
+                            : a[2] > b[2]
+                              ? 1
+                              : 0;
+            const after = query.after;
+            return store.people
+                .filter((p) => query.sessionId === undefined || p.sessionId === query.sessionId)
+                .filter((p) => q === '' || key(p).search_email.includes(q) || key(p).search_name.includes(q))
+                .filter(
+                    (p) => !after || compare(position(p), [after.email, after.sessionId, after.personId]) > 0
+                )
+                .sort((a, b) => compare(position(a), position(b)))
+                .slice(0, query.limit);
         },
         async dirtySessionIds() {
             return [];

@@ -31,7 +31,8 @@ function session(sessionId: string, eventId: string, campaignId: string | null):
         campaignId,
         campaignCreatedByUs: true,
         statusesReady: true,
-        failure: null
+        failure: null,
+        setAside: null
     };
 }
 
@@ -90,7 +91,10 @@ function person(
                   nextAttemptAt: Date.UTC(2025, 0, 15, 13),
                   at: Date.UTC(2025, 0, 15, 12)
               }
-            : null
+            : null,
+        warnings: [],
+        memberStatus: null,
+        writtenAt: null
     };
 }
 

@@ -109,7 +109,8 @@ async function foldIntoStore(
             campaignId: null,
             campaignCreatedByUs: false,
             statusesReady: false,
-            failure: null
+            failure: null,
+            setAside: null
         };
         sessions.set(sessionId, created);
         changedSessions.set(sessionId, created);
@@ -151,7 +152,10 @@ async function foldIntoStore(
                   sfObject: null,
                   sfId: null,
                   memberId: null,
-                  failure: null
+                  failure: null,
+                  warnings: [],
+                  memberStatus: null,
+                  writtenAt: null
               };
         people.set(key, next);
         changedPeople.set(key, next);

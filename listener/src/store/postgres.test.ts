@@ -47,7 +47,7 @@ describe.skipIf(binary === undefined)('postgres store', () => {
         const client = new pg.Client({ connectionString });
         await client.connect();
         try {
-            expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 1 }]);
+            expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 2 }]);
         } finally {
             await client.end();
         }

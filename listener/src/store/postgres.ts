@@ -3,6 +3,7 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { PersonState, SessionState } from './state.ts';
+import { personSearchKeys } from './search.ts';
 import type {
     Delivery,
     DeliveryState,
@@ -10,6 +11,7 @@ import type {
     FoldCommit,
     PersonRow,
     SessionRow,
+    SetAside,
     Store,
     SyncFailure,
     SyncLogEntry
@@ -104,6 +106,21 @@ const MIGRATIONS: readonly string[] = [
         failed INTEGER NOT NULL,
         message TEXT NOT NULL
     );
+    `,
+    // The person status: warnings, the member status last written and when; sessions set aside with their reason;
+    // the people search reads (search_email, session_id, person_id) in order and filters on the lower-cased e-mail
+    // and name held in the same index, so a page never reads the rows it skips.
+    `
+    ALTER TABLE people ADD COLUMN warnings JSONB NOT NULL DEFAULT '[]';
+    ALTER TABLE people ADD COLUMN member_status TEXT;
+    ALTER TABLE people ADD COLUMN written_at BIGINT;
+    ALTER TABLE people ADD COLUMN search_email TEXT COLLATE "C" NOT NULL DEFAULT '';
+    ALTER TABLE people ADD COLUMN search_name TEXT COLLATE "C" NOT NULL DEFAULT '';
+    UPDATE people SET
+        search_email = lower(coalesce(state->>'email', '')),
+        search_name = lower(trim(coalesce(state->>'firstName', '') || ' ' || coalesce(state->>'lastName', '')));
+    CREATE INDEX people_search ON people (search_email, session_id, person_id, search_name);
+    ALTER TABLE sessions ADD COLUMN set_aside JSONB;
     `
 ];
 
@@ -167,7 +184,8 @@ function sessionOf(row: PgRow): SessionRow {
         campaignId: textOrNull(row.campaign_id),
         campaignCreatedByUs: bool(row.campaign_created_by_us),
         statusesReady: bool(row.statuses_ready),
-        failure: (row.failure ?? null) as SyncFailure | null
+        failure: (row.failure ?? null) as SyncFailure | null,
+        setAside: (row.set_aside ?? null) as SetAside | null
     };
 }
 
@@ -182,7 +200,10 @@ function personOf(row: PgRow): PersonRow {
         sfObject: textOrNull(row.sf_object) as PersonRow['sfObject'],
         sfId: textOrNull(row.sf_id),
         memberId: textOrNull(row.member_id),
-        failure: (row.failure ?? null) as SyncFailure | null
+        failure: (row.failure ?? null) as SyncFailure | null,
+        warnings: row.warnings as string[],
+        memberStatus: textOrNull(row.member_status),
+        writtenAt: numOrNull(row.written_at)
     };
 }
 
@@ -214,7 +235,10 @@ function personSyncColumns(row: PersonRow) {
         sf_object: row.sfObject,
         sf_id: row.sfId,
         member_id: row.memberId,
-        ...failureColumns(row.failure)
+        ...failureColumns(row.failure),
+        warnings: row.warnings,
+        member_status: row.memberStatus,
+        written_at: row.writtenAt
     };
 }
 
@@ -227,7 +251,8 @@ function sessionSyncColumns(row: SessionRow) {
         campaign_created_by_us: row.campaignCreatedByUs,
         statuses_ready: row.statusesReady,
         failure,
-        next_attempt_at
+        next_attempt_at,
+        set_aside: row.setAside
     };
 }
 
@@ -249,14 +274,17 @@ function assertUniqueKeys<T>(rows: readonly T[], what: string, keyOf: (row: T) =
 }
 
 const SESSION_RECORD = `session_id text, event_id text, state jsonb, version integer, synced_version integer,
-    campaign_id text, campaign_created_by_us boolean, statuses_ready boolean, failure jsonb, next_attempt_at bigint`;
+    campaign_id text, campaign_created_by_us boolean, statuses_ready boolean, failure jsonb, next_attempt_at bigint,
+    set_aside jsonb`;
 
 const PERSON_RECORD = `session_id text, person_id text, event_id text, state jsonb, version integer,
     synced_version integer, sf_object text, sf_id text, member_id text, failure jsonb, next_attempt_at bigint,
-    failed_at bigint, role text, attendance text, replay_watched boolean, registration_order bigint`;
+    failed_at bigint, warnings jsonb, member_status text, written_at bigint, role text, attendance text,
+    replay_watched boolean, registration_order bigint, search_email text, search_name text`;
 
 const PERSON_SYNC_RECORD = `session_id text, person_id text, synced_version integer, sf_object text, sf_id text,
-    member_id text, failure jsonb, next_attempt_at bigint, failed_at bigint`;
+    member_id text, failure jsonb, next_attempt_at bigint, failed_at bigint, warnings jsonb, member_status text,
+    written_at bigint`;
 
 async function migrate(pool: pg.Pool): Promise<void> {
     const client = await pool.connect();
@@ -330,9 +358,9 @@ export async function createPostgresStore(options: { connectionString: string })
             }));
             await client.query(
                 `INSERT INTO sessions (session_id, event_id, state, version, synced_version, campaign_id,
-                    campaign_created_by_us, statuses_ready, failure, next_attempt_at)
+                    campaign_created_by_us, statuses_ready, failure, next_attempt_at, set_aside)
                  SELECT session_id, event_id, state, version, synced_version, campaign_id, campaign_created_by_us,
-                    statuses_ready, failure, next_attempt_at
+                    statuses_ready, failure, next_attempt_at, set_aside
                  FROM jsonb_to_recordset($1::jsonb) AS r(${SESSION_RECORD})
                  ON CONFLICT (session_id) DO UPDATE SET
                     event_id = excluded.event_id, state = excluded.state, version = excluded.version`,
@@ -345,6 +373,7 @@ export async function createPostgresStore(options: { connectionString: string })
         for (const chunk of chunks(rows)) {
             const records = chunk.map((row) => ({
                 ...personSyncColumns(row),
+                ...personSearchKeys(row.state),
                 event_id: row.eventId,
                 state: row.state,
                 version: row.version,
@@ -355,16 +384,17 @@ export async function createPostgresStore(options: { connectionString: string })
             }));
             await client.query(
                 `INSERT INTO people (session_id, person_id, event_id, state, version, synced_version, sf_object,
-                    sf_id, member_id, failure, next_attempt_at, failed_at, role, attendance, replay_watched,
-                    registration_order)
+                    sf_id, member_id, failure, next_attempt_at, failed_at, warnings, member_status, written_at, role,
+                    attendance, replay_watched, registration_order, search_email, search_name)
                  SELECT session_id, person_id, event_id, state, version, synced_version, sf_object, sf_id,
-                    member_id, failure, next_attempt_at, failed_at, role, attendance, replay_watched,
-                    registration_order
+                    member_id, failure, next_attempt_at, failed_at, warnings, member_status, written_at, role,
+                    attendance, replay_watched, registration_order, search_email, search_name
                  FROM jsonb_to_recordset($1::jsonb) AS r(${PERSON_RECORD})
                  ON CONFLICT (session_id, person_id) DO UPDATE SET
                     event_id = excluded.event_id, state = excluded.state, version = excluded.version,
                     role = excluded.role, attendance = excluded.attendance, replay_watched = excluded.replay_watched,
-                    registration_order = excluded.registration_order`,
+                    registration_order = excluded.registration_order, search_email = excluded.search_email,
+                    search_name = excluded.search_name`,
                 [JSON.stringify(records)]
             );
         }
@@ -532,6 +562,7 @@ export async function createPostgresStore(options: { connectionString: string })
                  )
                  SELECT session_id FROM sessions
                  WHERE version > synced_version AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                   AND set_aside IS NULL
                  UNION
                  SELECT c.session_id FROM candidates c
                  WHERE c.session_id IS NOT NULL
@@ -541,7 +572,8 @@ export async function createPostgresStore(options: { connectionString: string })
                          AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= $1)
                    )
                    AND NOT EXISTS (
-                       SELECT 1 FROM sessions s WHERE s.session_id = c.session_id AND s.next_attempt_at > $1
+                       SELECT 1 FROM sessions s
+                       WHERE s.session_id = c.session_id AND (s.next_attempt_at > $1 OR s.set_aside IS NOT NULL)
                    )
                  ORDER BY session_id`,
                 [now]
@@ -561,6 +593,35 @@ export async function createPostgresStore(options: { connectionString: string })
             return rows.map(personOf);
         },
 
+        // The SQL is built from which filters are present, so every variant reads the people_search index in order
+        // from the cursor on and stops at the limit.
+        async searchPeople(search) {
+            const q = (search.q ?? '').trim().toLowerCase();
+            const conditions: string[] = [];
+            const params: unknown[] = [];
+            if (search.after) {
+                params.push(search.after.email, search.after.sessionId, search.after.personId);
+                conditions.push(`(search_email, session_id, person_id) > ($1, $2, $3)`);
+            }
+            if (search.sessionId !== undefined) {
+                params.push(search.sessionId);
+                conditions.push(`session_id = $${params.length}`);
+            }
+            if (q !== '') {
+                params.push(q);
+                conditions.push(
+                    `(strpos(search_email, $${params.length}) > 0 OR strpos(search_name, $${params.length}) > 0)`
+                );
+            }
+            params.push(search.limit);
+            const rows = await query(
+                `SELECT * FROM people ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                 ORDER BY search_email, session_id, person_id LIMIT $${params.length}`,
+                params
+            );
+            return rows.map(personOf);
+        },
+
         async saveSyncedPeople(rows) {
             if (rows.length === 0) return;
             await transaction(async (client) => {
@@ -568,7 +629,8 @@ export async function createPostgresStore(options: { connectionString: string })
                     await client.query(
                         `UPDATE people p SET synced_version = r.synced_version, sf_object = r.sf_object,
                             sf_id = r.sf_id, member_id = r.member_id, failure = r.failure,
-                            next_attempt_at = r.next_attempt_at, failed_at = r.failed_at
+                            next_attempt_at = r.next_attempt_at, failed_at = r.failed_at, warnings = r.warnings,
+                            member_status = r.member_status, written_at = r.written_at
                          FROM jsonb_to_recordset($1::jsonb) AS r(${PERSON_SYNC_RECORD})
                          WHERE p.session_id = r.session_id AND p.person_id = r.person_id`,
                         [JSON.stringify(chunk.map(personSyncColumns))]
@@ -581,7 +643,7 @@ export async function createPostgresStore(options: { connectionString: string })
             const columns = sessionSyncColumns(row);
             await query(
                 `UPDATE sessions SET synced_version = $2, campaign_id = $3, campaign_created_by_us = $4,
-                    statuses_ready = $5, failure = $6::jsonb, next_attempt_at = $7
+                    statuses_ready = $5, failure = $6::jsonb, next_attempt_at = $7, set_aside = $8::jsonb
                  WHERE session_id = $1`,
                 [
                     columns.session_id,
@@ -590,7 +652,8 @@ export async function createPostgresStore(options: { connectionString: string })
                     columns.campaign_created_by_us,
                     columns.statuses_ready,
                     columns.failure === null ? null : JSON.stringify(columns.failure),
-                    columns.next_attempt_at
+                    columns.next_attempt_at,
+                    columns.set_aside === null ? null : JSON.stringify(columns.set_aside)
                 ]
             );
         },
@@ -598,7 +661,8 @@ export async function createPostgresStore(options: { connectionString: string })
         // least(0, version - 1) is "never synced" for every folded row (version >= 1) and still dirty for a row at 0.
         async resetSessionMembers(sessionId) {
             await query(
-                'UPDATE people SET synced_version = least(0, version - 1), member_id = NULL WHERE session_id = $1',
+                `UPDATE people SET synced_version = least(0, version - 1), member_id = NULL, member_status = NULL
+                 WHERE session_id = $1`,
                 [sessionId]
             );
         },

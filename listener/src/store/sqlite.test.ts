@@ -47,7 +47,7 @@ describe('sqlite store', () => {
         const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
         try {
             expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-            expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+            expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 2 }]);
         } finally {
             db.close();
         }

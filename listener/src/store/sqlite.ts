@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { PersonState, SessionState } from './state.ts';
+import { personSearchKeys } from './search.ts';
 import type {
     Delivery,
     DeliveryState,
@@ -15,6 +16,7 @@ import type {
     PersonRow,
     SessionCounts,
     SessionRow,
+    SetAside,
     Store,
     SyncFailure,
     SyncLogEntry
@@ -112,6 +114,22 @@ const MIGRATIONS: readonly string[] = [
         failed INTEGER NOT NULL,
         message TEXT NOT NULL
     );
+    `,
+    // The person status: warnings, the member status last written and when; sessions set aside with their reason;
+    // the people search reads (search_email, session_id, person_id) in order and filters on the lower-cased e-mail
+    // and name held in the same index, so a page never reads the rows it skips.
+    `
+    ALTER TABLE people ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE people ADD COLUMN member_status TEXT;
+    ALTER TABLE people ADD COLUMN written_at INTEGER;
+    ALTER TABLE people ADD COLUMN search_email TEXT NOT NULL DEFAULT '';
+    ALTER TABLE people ADD COLUMN search_name TEXT NOT NULL DEFAULT '';
+    UPDATE people SET
+        search_email = lower(coalesce(json_extract(state, '$.email'), '')),
+        search_name = lower(trim(coalesce(json_extract(state, '$.firstName'), '') || ' ' ||
+            coalesce(json_extract(state, '$.lastName'), '')));
+    CREATE INDEX people_search ON people (search_email, session_id, person_id, search_name);
+    ALTER TABLE sessions ADD COLUMN set_aside TEXT;
     `
 ];
 
@@ -143,6 +161,11 @@ function flag(value: boolean): number {
 function failureOf(value: SQLOutputValue | undefined): SyncFailure | null {
     const json = textOrNull(value);
     return json === null ? null : (JSON.parse(json) as SyncFailure);
+}
+
+function setAsideOf(value: SQLOutputValue | undefined): SetAside | null {
+    const json = textOrNull(value);
+    return json === null ? null : (JSON.parse(json) as SetAside);
 }
 
 function deliveryOf(row: SqlRow): Delivery {
@@ -178,7 +201,8 @@ function sessionOf(row: SqlRow): SessionRow {
         campaignId: textOrNull(row.campaign_id),
         campaignCreatedByUs: int(row.campaign_created_by_us) === 1,
         statusesReady: int(row.statuses_ready) === 1,
-        failure: failureOf(row.failure)
+        failure: failureOf(row.failure),
+        setAside: setAsideOf(row.set_aside)
     };
 }
 
@@ -193,7 +217,10 @@ function personOf(row: SqlRow): PersonRow {
         sfObject: textOrNull(row.sf_object) as PersonRow['sfObject'],
         sfId: textOrNull(row.sf_id),
         memberId: textOrNull(row.member_id),
-        failure: failureOf(row.failure)
+        failure: failureOf(row.failure),
+        warnings: JSON.parse(text(row.warnings)) as string[],
+        memberStatus: textOrNull(row.member_status),
+        writtenAt: intOrNull(row.written_at)
     };
 }
 
@@ -229,7 +256,10 @@ function personSyncColumns(row: PersonRow): SqlParams {
         sf_object: row.sfObject,
         sf_id: row.sfId,
         member_id: row.memberId,
-        ...failureColumns(row.failure)
+        ...failureColumns(row.failure),
+        warnings: JSON.stringify(row.warnings),
+        member_status: row.memberStatus,
+        written_at: row.writtenAt
     };
 }
 
@@ -242,7 +272,8 @@ function sessionSyncColumns(row: SessionRow): SqlParams {
         campaign_created_by_us: flag(row.campaignCreatedByUs),
         statuses_ready: flag(row.statusesReady),
         failure,
-        next_attempt_at
+        next_attempt_at,
+        set_aside: row.setAside === null ? null : JSON.stringify(row.setAside)
     };
 }
 
@@ -319,9 +350,9 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
     const upsertSession = (row: SessionRow): void => {
         statement(
             `INSERT INTO sessions (session_id, event_id, state, version, synced_version, campaign_id,
-                campaign_created_by_us, statuses_ready, failure, next_attempt_at)
+                campaign_created_by_us, statuses_ready, failure, next_attempt_at, set_aside)
              VALUES (:session_id, :event_id, :state, :version, :synced_version, :campaign_id,
-                :campaign_created_by_us, :statuses_ready, :failure, :next_attempt_at)
+                :campaign_created_by_us, :statuses_ready, :failure, :next_attempt_at, :set_aside)
              ON CONFLICT (session_id) DO UPDATE SET
                 event_id = excluded.event_id, state = excluded.state, version = excluded.version`
         ).run({
@@ -335,16 +366,19 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
     const upsertPerson = (row: PersonRow): void => {
         statement(
             `INSERT INTO people (session_id, person_id, event_id, state, version, synced_version, sf_object, sf_id,
-                member_id, failure, next_attempt_at, failed_at, role, attendance, replay_watched, registration_order)
+                member_id, failure, next_attempt_at, failed_at, warnings, member_status, written_at, role, attendance,
+                replay_watched, registration_order, search_email, search_name)
              VALUES (:session_id, :person_id, :event_id, :state, :version, :synced_version, :sf_object, :sf_id,
-                :member_id, :failure, :next_attempt_at, :failed_at, :role, :attendance, :replay_watched,
-                :registration_order)
+                :member_id, :failure, :next_attempt_at, :failed_at, :warnings, :member_status, :written_at, :role,
+                :attendance, :replay_watched, :registration_order, :search_email, :search_name)
              ON CONFLICT (session_id, person_id) DO UPDATE SET
                 event_id = excluded.event_id, state = excluded.state, version = excluded.version,
                 role = excluded.role, attendance = excluded.attendance, replay_watched = excluded.replay_watched,
-                registration_order = excluded.registration_order`
+                registration_order = excluded.registration_order, search_email = excluded.search_email,
+                search_name = excluded.search_name`
         ).run({
             ...personSyncColumns(row),
+            ...personSearchKeys(row.state),
             event_id: row.eventId,
             state: JSON.stringify(row.state),
             version: row.version,
@@ -528,6 +562,7 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
                  )
                  SELECT session_id FROM sessions
                  WHERE version > synced_version AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+                   AND set_aside IS NULL
                  UNION
                  SELECT c.session_id FROM candidates c
                  WHERE c.session_id IS NOT NULL
@@ -537,7 +572,8 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
                          AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= :now)
                    )
                    AND NOT EXISTS (
-                       SELECT 1 FROM sessions s WHERE s.session_id = c.session_id AND s.next_attempt_at > :now
+                       SELECT 1 FROM sessions s
+                       WHERE s.session_id = c.session_id AND (s.next_attempt_at > :now OR s.set_aside IS NOT NULL)
                    )
                  ORDER BY session_id`
             )
@@ -556,11 +592,42 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
                 .map(personOf);
         },
 
+        // The SQL is built from which filters are present (each variant prepared once), so every variant reads the
+        // people_search index in order from the cursor on and stops at the limit.
+        async searchPeople(query) {
+            const q = (query.q ?? '').trim().toLowerCase();
+            const conditions: string[] = [];
+            const params: SqlParams = { limit: query.limit };
+            if (query.after) {
+                conditions.push(
+                    '(search_email, session_id, person_id) > (:after_email, :after_session, :after_person)'
+                );
+                params.after_email = query.after.email;
+                params.after_session = query.after.sessionId;
+                params.after_person = query.after.personId;
+            }
+            if (query.sessionId !== undefined) {
+                conditions.push('session_id = :session_id');
+                params.session_id = query.sessionId;
+            }
+            if (q !== '') {
+                conditions.push('(instr(search_email, :q) > 0 OR instr(search_name, :q) > 0)');
+                params.q = q;
+            }
+            return statement(
+                `SELECT * FROM people ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                 ORDER BY search_email, session_id, person_id LIMIT :limit`
+            )
+                .all(params)
+                .map(personOf);
+        },
+
         async saveSyncedPeople(rows) {
             const update = statement(
                 `UPDATE people SET synced_version = :synced_version, sf_object = :sf_object, sf_id = :sf_id,
                     member_id = :member_id, failure = :failure, next_attempt_at = :next_attempt_at,
-                    failed_at = :failed_at
+                    failed_at = :failed_at, warnings = :warnings, member_status = :member_status,
+                    written_at = :written_at
                  WHERE session_id = :session_id AND person_id = :person_id`
             );
             transaction(() => {
@@ -572,7 +639,7 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
             statement(
                 `UPDATE sessions SET synced_version = :synced_version, campaign_id = :campaign_id,
                     campaign_created_by_us = :campaign_created_by_us, statuses_ready = :statuses_ready,
-                    failure = :failure, next_attempt_at = :next_attempt_at
+                    failure = :failure, next_attempt_at = :next_attempt_at, set_aside = :set_aside
                  WHERE session_id = :session_id`
             ).run(sessionSyncColumns(row));
         },
@@ -580,7 +647,8 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
         // min(0, version - 1) is "never synced" for every folded row (version >= 1) and still dirty for a row at 0.
         async resetSessionMembers(sessionId) {
             statement(
-                'UPDATE people SET synced_version = min(0, version - 1), member_id = NULL WHERE session_id = ?'
+                `UPDATE people SET synced_version = min(0, version - 1), member_id = NULL, member_status = NULL
+                 WHERE session_id = ?`
             ).run(sessionId);
         },
 

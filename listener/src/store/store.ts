@@ -64,6 +64,19 @@ export interface SessionRow {
     /** True once the Livestorm statuses exist on the Campaign. */
     statusesReady: boolean;
     failure: SyncFailure | null;
+    /**
+     * Set when the session is deliberately not synced (e.g. it ended before the listener was first started): the
+     * session and its people are then never selected as dirty (dirtySessionIds) until it is cleared (a backfill).
+     * Written by saveSyncedSession; shown as the session/person state `set_aside` with this reason.
+     */
+    setAside: SetAside | null;
+}
+
+/** Why a session is not synced, in an admin's words (e.g. "ended before the integration was enabled"). */
+export interface SetAside {
+    reason: string;
+    /** Milliseconds since epoch when the session was set aside. */
+    at: number;
 }
 
 export interface PersonRow {
@@ -77,6 +90,33 @@ export interface PersonRow {
     sfId: string | null;
     memberId: string | null;
     failure: SyncFailure | null;
+    /**
+     * Values left out of the last write of this person, in an admin's words (e.g. a country the org does not list).
+     * Written by the sync and replaced on each write of the person.
+     */
+    warnings: string[];
+    /** The CampaignMember Status label last written for this person, null before the first member write. */
+    memberStatus: string | null;
+    /** When the person's record and CampaignMember were last written to Salesforce (ms since epoch), null if never. */
+    writtenAt: number | null;
+}
+
+/** Where a page of searchPeople ends; pass it back as `after` for the next page. */
+export interface PeopleCursor {
+    /** The person's e-mail, lower-cased ('' when none). */
+    email: string;
+    sessionId: string;
+    personId: string;
+}
+
+export interface PeopleQuery {
+    /** Case-insensitive substring of the e-mail or of "first last" name; empty or absent matches everyone. */
+    q?: string;
+    sessionId?: string;
+    /** At most this many rows (the caller bounds it). */
+    limit: number;
+    /** Rows strictly after this position, in (lower-cased e-mail, sessionId, personId) order. */
+    after?: PeopleCursor;
 }
 
 export interface SessionCounts {
@@ -126,16 +166,27 @@ export interface Store {
     getPeople(sessionId: string, personIds?: string[]): Promise<PersonRow[]>;
     /**
      * Sessions with work to do at `now`: the session row is dirty (version > syncedVersion) or at least one of its
-     * people is, and its failure (if any) is due (nextAttemptAt <= now).
+     * people is, and its failure (if any) is due (nextAttemptAt <= now). A session set aside is never selected.
      */
     dirtySessionIds(now: number): Promise<string[]>;
     /** People of a session that are dirty and due, at most `limit`, oldest registration first. */
     dirtyPeople(sessionId: string, now: number, limit: number): Promise<PersonRow[]>;
-    /** Writes the sync columns (syncedVersion, sf ids, failure) of people; `state`/`version` are left untouched. */
+    /**
+     * People matching a search, ordered by (lower-cased e-mail, sessionId, personId): one person's sessions come
+     * together. Reads an index of the lower-cased e-mail and name, so a page stays fast with 100,000 people.
+     */
+    searchPeople(query: PeopleQuery): Promise<PersonRow[]>;
+    /**
+     * Writes the sync columns (syncedVersion, sf ids, failure, warnings, memberStatus, writtenAt) of people;
+     * `state`/`version` are left untouched.
+     */
     saveSyncedPeople(rows: PersonRow[]): Promise<void>;
-    /** Writes the sync columns (syncedVersion, campaign fields, failure) of a session. */
+    /** Writes the sync columns (syncedVersion, campaign fields, failure, setAside) of a session. */
     saveSyncedSession(row: SessionRow): Promise<void>;
-    /** Marks every person of the session dirty again and forgets their member ids (the Campaign was recreated). */
+    /**
+     * Marks every person of the session dirty again and forgets their member ids and member statuses (the Campaign
+     * was recreated).
+     */
     resetSessionMembers(sessionId: string): Promise<void>;
     sessionCounts(sessionId: string): Promise<SessionCounts>;
 

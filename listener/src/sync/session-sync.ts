@@ -100,6 +100,11 @@ interface Work {
     error: RecordError | null;
     /** Retry without waiting (a dependency failed, not this record). */
     immediate: boolean;
+    /**
+     * Values left out of this write, in an admin's words (e.g. a country the org does not list): saved as the
+     * person's `warnings`, replacing those of the previous write.
+     */
+    warnings: string[];
 }
 
 interface StatusRow {
@@ -232,7 +237,8 @@ export async function syncSession(
                 memberId: row.memberId,
                 outcome: 'pending',
                 error: null,
-                immediate: false
+                immediate: false,
+                warnings: []
             });
         }
         if (settled.length) await store.saveSyncedPeople(settled);
@@ -735,6 +741,7 @@ export async function syncSession(
                     sfObject: item.sfObject,
                     sfId: item.sfId,
                     memberId: null,
+                    memberStatus: null,
                     syncedVersion: 0,
                     failure: null
                 }))
@@ -755,7 +762,10 @@ export async function syncSession(
                     sfId: item.sfId,
                     memberId: item.memberId,
                     syncedVersion: item.row.version,
-                    failure: null
+                    failure: null,
+                    warnings: item.warnings,
+                    memberStatus: metadata.statusLabel(item.row.state.attendance),
+                    writtenAt: now()
                 };
             }
             if (item.outcome === 'pending') {
@@ -786,7 +796,8 @@ export async function syncSession(
                 sfId: item.sfId,
                 memberId: item.memberId,
                 syncedVersion: item.row.version,
-                failure
+                failure,
+                warnings: item.warnings
             };
         });
         // In slices, releasing the event loop between them (each slice is one synchronous transaction).
