@@ -73,9 +73,12 @@ export function foldPerson(
     };
 
     const resolved = resolveEmail(attributes.email, rawFields);
-    // A usable address from an older delivery is kept rather than replaced by an unusable newer one.
-    const keepPreviousEmail = previous?.email && resolved.email === null;
-    const email = keepPreviousEmail ? previous.email : resolved.email;
+    // The usable address of the newest delivery that had one wins: a usable address is never replaced by an unusable
+    // newer one, nor by the address of an older delivery arriving late.
+    const previousEmailAt = previous?.emailAt ?? previous?.updatedAt ?? 0;
+    const takeResolved = resolved.email !== null && (!previous?.email || deliveredAt >= previousEmailAt);
+    const email = takeResolved ? resolved.email : (previous?.email ?? null);
+    const emailAt = takeResolved ? deliveredAt : previous?.email ? previousEmailAt : undefined;
     const emailProblem = email ? null : resolved.problem;
 
     const engagementOf = (): Engagement => ({
@@ -107,6 +110,7 @@ export function foldPerson(
         eventId: detail.event_id,
         role: pick(newer, previous?.role ?? null, attributes.role ?? null) ?? 'participant',
         email,
+        ...(emailAt === undefined ? {} : { emailAt }),
         emailProblem,
         firstName: pick(
             newer,

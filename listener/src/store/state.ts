@@ -28,6 +28,8 @@ export interface PersonState {
     role: string;
     /** The usable e-mail address, or null when none could be found (see emailProblem). */
     email: string | null;
+    /** `updated_at` (unix seconds) of the delivery the e-mail was taken from; absent in states folded before it existed. */
+    emailAt?: number;
     emailProblem: string | null;
     firstName: string | null;
     lastName: string | null;

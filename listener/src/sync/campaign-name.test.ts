@@ -31,7 +31,13 @@ describe('campaignName', () => {
             startUnixSeconds: 0,
             timezone: null
         });
-        expect(Array.from(name)).toHaveLength(80);
-        expect(truncate('ab😀cd', 3)).toBe('ab😀');
+        expect(name).toHaveLength(80);
+    });
+
+    it('counts UTF-16 code units as Salesforce does and never splits a surrogate pair', () => {
+        expect(truncate('ab😀cd', 3)).toBe('ab');
+        expect(truncate('ab😀cd', 4)).toBe('ab😀');
+        expect(truncate('😀'.repeat(50), 80)).toBe('😀'.repeat(40));
+        expect(truncate('😀'.repeat(50), 79)).toBe('😀'.repeat(39));
     });
 });

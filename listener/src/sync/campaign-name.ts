@@ -24,11 +24,22 @@ export function localDate(unixSeconds: number, timezone: string | null): string 
     }
 }
 
-/** Cuts at a code point boundary: an emoji or accented letter is never split into an invalid half. */
+/**
+ * Cuts a string to at most `max` UTF-16 code units, never between the two halves of a surrogate pair.
+ *
+ * Salesforce counts a field's length in UTF-16 code units: a character outside the Basic Multilingual Plane (an
+ * emoji, "𠮟") counts as two (help article 005166849, "Surrogate Pair Characters Are Treated as Two Characters",
+ * https://help.salesforce.com/s/articleView?id=005166849&type=1), so a cut by code points could still exceed the
+ * describe length, and a cut by code units alone could leave half an emoji.
+ * @example truncate('ab😀cd', 3) // 'ab' — the emoji would take code units 3 and 4
+ */
 export function truncate(value: string, max: number): string {
-    const codePoints = Array.from(value);
-    if (codePoints.length <= max) return value;
-    return codePoints.slice(0, max).join('').trimEnd();
+    if (value.length <= max) return value;
+    let end = Math.max(0, max);
+    const last = value.charCodeAt(end - 1);
+    // A high surrogate at the cut would be left without its low half.
+    if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    return value.slice(0, end).trimEnd();
 }
 
 export interface CampaignNameInput {

@@ -98,6 +98,23 @@ describe('coerce', () => {
         expect(coerce(1_720_628_127, date)).toBe('2024-07-10');
     });
 
+    it('keeps quotes, backslashes, wildcards and right-to-left marks, and removes control characters', () => {
+        const lastName = metadata.objects.Lead.fields.get('lastname')!;
+        expect(coerce("O'Bri\\en_%\u200f\u202eنور", lastName)).toBe("O'Bri\\en_%\u200f\u202eنور");
+        expect(coerce('Ada\u0000\u0007\u001b[31mLove\u007flace', lastName)).toBe('Ada[31mLovelace');
+        expect(coerce('lone \ud83d half', lastName)).toBe('lone \ufffd half');
+    });
+
+    it('truncates to the field length in UTF-16 code units without splitting a surrogate pair', () => {
+        const title = metadata.objects.Lead.fields.get('title')!;
+        for (const prefix of ['', 'x']) {
+            const value = coerce(prefix + '😀'.repeat(title.length), title) as string;
+            expect(value.length).toBeLessThanOrEqual(title.length);
+            expect(value.length).toBeGreaterThanOrEqual(title.length - 1);
+            expect(value.isWellFormed()).toBe(true);
+        }
+    });
+
     it('drops values a field cannot hold rather than failing the record', () => {
         const email = metadata.objects.Lead.fields.get('email')!;
         expect(coerce('not an address', email)).toBeUndefined();

@@ -24,6 +24,18 @@ const TEXT_TYPES = new Set([
     'combobox'
 ]);
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// C0 controls other than tab, line feed and carriage return, and DEL: XML 1.0 (§2.2 "Char") cannot carry them, so a
+// record holding one could not be read back through the SOAP API, reports exports or Data Loader.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/**
+ * Text as a field may hold it: control characters removed, a lone surrogate (half an emoji from a truncated source)
+ * replaced by U+FFFD, right-to-left marks and every other character kept as they are (they are part of names).
+ */
+export function cleanText(value: string): string {
+    return value.replace(CONTROL_CHARACTERS, '').toWellFormed();
+}
 
 function text(value: unknown): string | null {
     if (value === null || value === undefined) return null;
@@ -116,7 +128,8 @@ export function coerce(value: string | number | boolean | null, field: FieldInfo
         return field.type === 'date' ? iso.slice(0, 10) : iso.replace(/\.\d{3}Z$/, '.000+0000');
     }
     if (TEXT_TYPES.has(field.type) || field.type === 'reference' || field.type === 'id') {
-        const result = String(value);
+        // An address is matched on as it is: one Salesforce would refuse is left out, never rewritten.
+        const result = field.type === 'email' ? String(value) : cleanText(String(value));
         if (field.type === 'email' && !EMAIL_PATTERN.test(result)) return undefined;
         if (field.type === 'url' && field.length > 0 && result.length > field.length) return undefined;
         return field.length > 0 ? truncate(result, field.length) : result;
@@ -336,8 +349,8 @@ export function newCampaignRecord(
     const start = sessionStart(session);
     record.Name = campaignName({
         template: settings.campaign.nameTemplate,
-        eventTitle: event?.title ?? `Livestorm session ${session.sessionId.slice(0, 8)}`,
-        sessionName: session.name,
+        eventTitle: cleanText(event?.title ?? `Livestorm session ${session.sessionId.slice(0, 8)}`),
+        sessionName: session.name === null ? null : cleanText(session.name),
         startUnixSeconds: start,
         timezone: session.timezone
     });
