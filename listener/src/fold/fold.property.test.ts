@@ -10,8 +10,8 @@ import { foldPerson } from './fold-person.ts';
 import { foldSession } from './fold-session.ts';
 import type { SessionSource } from './fold-session.ts';
 import type { PersonEventName } from './fold-person.ts';
-import { ATTENDANCE_RANK } from './types.ts';
-import type { PersonState } from './types.ts';
+import { ATTENDANCE_RANK } from '../store/state.ts';
+import type { PersonState } from '../store/state.ts';
 
 const EVENTS: readonly PersonEventName[] = [
     'people.registered',
@@ -43,7 +43,12 @@ interface Version {
 
 // Values are drawn from small pools so that deliveries disagree often; quotes, accents and RTL marks ride along.
 const name = fc.constantFrom('Jane', 'Zoë', "O'Brien", 'مريم', '\u202eevil', 'Renée  ', 'A_%b');
-const address = fc.constantFrom('jane@example.com', 'zoe@example.org', "o'brien@example.com", 'j_%@example.io');
+const address = fc.constantFrom(
+    'jane@example.com',
+    'zoe@example.org',
+    "o'brien@example.com",
+    'j_%@example.io'
+);
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null, freq: 3 });
 
 /** A change between two versions: a value is set or changed, never cleared (a registrant cannot blank an answer). */
@@ -69,7 +74,9 @@ const change = fc.record({
 const monotone = (previous: number | null, next: number | null) =>
     previous === null ? next : next === null ? previous : Math.max(previous, next);
 
-function versionsFrom(changes: fc.infer<typeof change>[]): Version[] {
+type Change = typeof change extends fc.Arbitrary<infer T> ? T : never;
+
+function versionsFrom(changes: Change[]): Version[] {
     const versions: Version[] = [];
     let current: Version = {
         updatedAt: 1_720_628_127,
@@ -166,24 +173,20 @@ const scenario = fc
             )
             .map((picks) => ({
                 versions,
-                deliveries: picks.map(
-                    (pick): Delivery => ({
-                        event: pick.event,
-                        attributes: attributesOf(versions[pick.version]!)
-                    })
-                )
+                deliveries: picks.map((pick): Delivery => ({
+                    event: pick.event,
+                    attributes: attributesOf(versions[pick.version]!)
+                }))
             }))
     );
 
 /** The same deliveries again, each possibly repeated (retries), in any order. */
 function redelivered(deliveries: Delivery[]): fc.Arbitrary<Delivery[]> {
-    return fc
-        .array(fc.integer({ min: 0, max: deliveries.length - 1 }), { maxLength: 6 })
-        .chain((repeats) =>
-            fc.shuffledSubarray([...deliveries, ...repeats.map((index) => deliveries[index]!)], {
-                minLength: deliveries.length + repeats.length
-            })
-        );
+    return fc.array(fc.integer({ min: 0, max: deliveries.length - 1 }), { maxLength: 6 }).chain((repeats) =>
+        fc.shuffledSubarray([...deliveries, ...repeats.map((index) => deliveries[index]!)], {
+            minLength: deliveries.length + repeats.length
+        })
+    );
 }
 
 /** JSON with sorted keys: the order in which registration fields were first seen is not part of the state. */
@@ -195,7 +198,10 @@ function canonical(value: unknown): string {
     );
 }
 
-function foldAll(deliveries: Delivery[], onStep?: (before: PersonState | undefined, after: PersonState) => void) {
+function foldAll(
+    deliveries: Delivery[],
+    onStep?: (before: PersonState | undefined, after: PersonState) => void
+) {
     let state: PersonState | undefined;
     for (const delivery of deliveries) {
         const next = foldPerson(state, delivery.event, 'person-1', delivery.attributes);
@@ -210,70 +216,90 @@ const runs = Number(process.env.FOLD_PROPERTY_RUNS ?? 300);
 const timeout = 120_000;
 
 describe('foldPerson, any order and multiplicity of deliveries', () => {
-    it('converges to the same state', () => {
-        fc.assert(
-            fc.property(
-                scenario.chain(({ deliveries }) =>
-                    redelivered(deliveries).map((shuffled) => ({ deliveries, shuffled }))
+    it(
+        'converges to the same state',
+        () => {
+            fc.assert(
+                fc.property(
+                    scenario.chain(({ deliveries }) =>
+                        redelivered(deliveries).map((shuffled) => ({ deliveries, shuffled }))
+                    ),
+                    ({ deliveries, shuffled }) => {
+                        expect(canonical(foldAll(shuffled))).toBe(canonical(foldAll(deliveries)));
+                    }
                 ),
-                ({ deliveries, shuffled }) => {
-                    expect(canonical(foldAll(shuffled))).toBe(canonical(foldAll(deliveries)));
-                }
-            ),
-            { numRuns: runs }
-        );
-    }, timeout);
+                { numRuns: runs }
+            );
+        },
+        timeout
+    );
 
-    it('ends with the newest delivered version of the identity and the highest attendance delivered', () => {
-        fc.assert(
-            fc.property(scenario, ({ deliveries }) => {
-                const state = foldAll(deliveries);
-                const newest = deliveries.reduce((a, b) =>
-                    b.attributes.updated_at > a.attributes.updated_at ? b : a
-                ).attributes;
-                const customEmail = newest.registrant_detail.fields?.find((field) => field.id === 'custom_email');
-                const expectedEmail =
-                    newest.email !== PLACEHOLDER ? newest.email : ((customEmail?.value as string | undefined) ?? null);
-                // An unusable newest address keeps the last usable one, so only a usable newest one is exact.
-                if (expectedEmail !== null) expect(state.email).toBe(expectedEmail);
-                if (newest.first_name?.trim()) expect(state.firstName).toBe(newest.first_name.trim());
-                const expectedRank = Math.max(
-                    ...deliveries.map((delivery) =>
-                        delivery.event === 'people.attended' || delivery.attributes.registrant_detail.attended
-                            ? ATTENDANCE_RANK.attended
-                            : delivery.event === 'people.not_attended'
-                              ? ATTENDANCE_RANK.not_attended
-                              : ATTENDANCE_RANK.registered
-                    )
-                );
-                expect(ATTENDANCE_RANK[state.attendance]).toBe(expectedRank);
-            }),
-            { numRuns: runs }
-        );
-    }, timeout);
+    it(
+        'ends with the newest delivered version of the identity and the highest attendance delivered',
+        () => {
+            fc.assert(
+                fc.property(scenario, ({ deliveries }) => {
+                    const state = foldAll(deliveries);
+                    const newest = deliveries.reduce((a, b) =>
+                        b.attributes.updated_at > a.attributes.updated_at ? b : a
+                    ).attributes;
+                    const customEmail = newest.registrant_detail.fields?.find(
+                        (field) => field.id === 'custom_email'
+                    );
+                    const expectedEmail =
+                        newest.email !== PLACEHOLDER
+                            ? newest.email
+                            : ((customEmail?.value as string | undefined) ?? null);
+                    // An unusable newest address keeps the last usable one, so only a usable newest one is exact.
+                    if (expectedEmail !== null) expect(state.email).toBe(expectedEmail);
+                    if (newest.first_name?.trim()) expect(state.firstName).toBe(newest.first_name.trim());
+                    const expectedRank = Math.max(
+                        ...deliveries.map((delivery) =>
+                            delivery.event === 'people.attended' ||
+                            delivery.attributes.registrant_detail.attended
+                                ? ATTENDANCE_RANK.attended
+                                : delivery.event === 'people.not_attended'
+                                  ? ATTENDANCE_RANK.not_attended
+                                  : ATTENDANCE_RANK.registered
+                        )
+                    );
+                    expect(ATTENDANCE_RANK[state.attendance]).toBe(expectedRank);
+                }),
+                { numRuns: runs }
+            );
+        },
+        timeout
+    );
 
-    it('never moves the status, the replay flag or a figure backwards', () => {
-        fc.assert(
-            fc.property(
-                scenario.chain(({ deliveries }) => redelivered(deliveries)),
-                (deliveries) => {
-                    foldAll(deliveries, (before, after) => {
-                        if (!before) return;
-                        expect(ATTENDANCE_RANK[after.attendance]).toBeGreaterThanOrEqual(
-                            ATTENDANCE_RANK[before.attendance]
-                        );
-                        if (before.replayWatched) expect(after.replayWatched).toBe(true);
-                        for (const key of Object.keys(before.engagement) as (keyof PersonState['engagement'])[]) {
-                            const previous = before.engagement[key];
-                            if (previous !== null) expect(after.engagement[key]).toBeGreaterThanOrEqual(previous);
-                        }
-                        expect(after.updatedAt).toBeGreaterThanOrEqual(before.updatedAt);
-                    });
-                }
-            ),
-            { numRuns: runs }
-        );
-    }, timeout);
+    it(
+        'never moves the status, the replay flag or a figure backwards',
+        () => {
+            fc.assert(
+                fc.property(
+                    scenario.chain(({ deliveries }) => redelivered(deliveries)),
+                    (deliveries) => {
+                        foldAll(deliveries, (before, after) => {
+                            if (!before) return;
+                            expect(ATTENDANCE_RANK[after.attendance]).toBeGreaterThanOrEqual(
+                                ATTENDANCE_RANK[before.attendance]
+                            );
+                            if (before.replayWatched) expect(after.replayWatched).toBe(true);
+                            for (const key of Object.keys(
+                                before.engagement
+                            ) as (keyof PersonState['engagement'])[]) {
+                                const previous = before.engagement[key];
+                                if (previous !== null)
+                                    expect(after.engagement[key]).toBeGreaterThanOrEqual(previous);
+                            }
+                            expect(after.updatedAt).toBeGreaterThanOrEqual(before.updatedAt);
+                        });
+                    }
+                ),
+                { numRuns: runs }
+            );
+        },
+        timeout
+    );
 });
 
 describe('foldSession, webhooks in any order', () => {
@@ -293,31 +319,35 @@ describe('foldSession, webhooks in any order', () => {
         return lifecycle.indexOf(status);
     };
 
-    it('never moves the lifecycle back, and a canceled session stays canceled', () => {
-        fc.assert(
-            fc.property(fc.array(delivery, { minLength: 1, maxLength: 10 }), (deliveries) => {
-                let state: ReturnType<typeof foldSession> | undefined;
-                for (const item of deliveries) {
-                    const attributes = sessionAttributesSchema.parse({
-                        event_id: 'event-1',
-                        status: item.status,
-                        updated_at: item.updatedAt,
-                        estimated_started_at: 1_768_953_600,
-                        started_at: item.startedAt,
-                        ended_at: item.endedAt,
-                        canceled_at: item.canceled ? item.updatedAt : 0,
-                        created_at: 1_768_900_000
-                    });
-                    const next = foldSession(state, item.source, 'session-1', attributes);
-                    if (state) {
-                        expect(rank(next.status)).toBeGreaterThanOrEqual(rank(state.status));
-                        if (state.status === 'canceled') expect(next.status).toBe('canceled');
-                        if (state.endedAt > 0) expect(next.endedAt).toBeGreaterThan(0);
+    it(
+        'never moves the lifecycle back, and a canceled session stays canceled',
+        () => {
+            fc.assert(
+                fc.property(fc.array(delivery, { minLength: 1, maxLength: 10 }), (deliveries) => {
+                    let state: ReturnType<typeof foldSession> | undefined;
+                    for (const item of deliveries) {
+                        const attributes = sessionAttributesSchema.parse({
+                            event_id: 'event-1',
+                            status: item.status,
+                            updated_at: item.updatedAt,
+                            estimated_started_at: 1_768_953_600,
+                            started_at: item.startedAt,
+                            ended_at: item.endedAt,
+                            canceled_at: item.canceled ? item.updatedAt : 0,
+                            created_at: 1_768_900_000
+                        });
+                        const next = foldSession(state, item.source, 'session-1', attributes);
+                        if (state) {
+                            expect(rank(next.status)).toBeGreaterThanOrEqual(rank(state.status));
+                            if (state.status === 'canceled') expect(next.status).toBe('canceled');
+                            if (state.endedAt > 0) expect(next.endedAt).toBeGreaterThan(0);
+                        }
+                        state = next;
                     }
-                    state = next;
-                }
-            }),
-            { numRuns: runs }
-        );
-    }, timeout);
+                }),
+                { numRuns: runs }
+            );
+        },
+        timeout
+    );
 });
