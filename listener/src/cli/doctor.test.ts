@@ -212,7 +212,7 @@ describe('livestorm-sf doctor', () => {
         expect(out.join('\n')).not.toContain('Marketing User');
     });
 
-    it('asks for the username when the org does not say who the token belongs to', async () => {
+    it('passes with the static token alone: the org names its user through the identity URL', async () => {
         const org = await startOrg();
         const env = {
             SF_INSTANCE_URL: org.instanceUrl,
@@ -220,12 +220,8 @@ describe('livestorm-sf doctor', () => {
             LIVESTORM_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
             CONFIG_FILE: join(dir, 'config.json')
         };
-        expect(await runDoctorCli(env)).toBe(1);
-        expect(lineWith('cannot be determined')).toMatch(/^✖ The integration user cannot be determined/);
-        expect(out.join('\n')).toContain('livestorm-sf doctor --username <integration user>');
-
-        out = [];
-        expect(await runDoctorCli(env, ['--username', INTEGRATION_USERNAME])).toBe(0);
+        expect(await runDoctorCli(env)).toBe(0);
+        expect(lineWith('Integration user')).toMatch(`✔ Integration user: ${INTEGRATION_USERNAME} (005`);
         expect(lineWith('Marketing User')).toMatch(/^✔/);
     });
 

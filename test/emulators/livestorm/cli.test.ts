@@ -55,4 +55,39 @@ describe('emulator:livestorm', () => {
             )
         ).toBe(true);
     });
+
+    it('answers --help with its options', async () => {
+        const { stdout, stderr, code } = await runRaw(['--help']);
+        expect(code).toBe(0);
+        expect(stderr).toBe('');
+        expect(stdout).toMatch(/^Usage: npm run emulator:livestorm -- \[options\]/);
+        expect(stdout).toContain('--webhook-url URL');
+        expect(stdout).toContain('--registrants N');
+    });
+
+    it('refuses a wrong option or value in one line, without a stack trace', async () => {
+        for (const [args, message] of [
+            [['--colour'], "Unknown option '--colour'"],
+            [['--registrants', 'many'], '--registrants must be a non-negative integer, got many'],
+            [['--duplicate-rate', '2'], '--duplicate-rate must be between 0 and 1, got 2'],
+            [['--scenario', 'conference'], 'unknown --scenario conference (known: webinar)']
+        ] as const) {
+            const { stderr, code } = await runRaw([...args]);
+            expect(code).toBe(2);
+            expect(stderr).toContain(message);
+            expect(stderr).not.toMatch(/^\s+at /m);
+        }
+    });
 });
+
+function runRaw(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [join(import.meta.dirname, 'cli.ts'), ...args]);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+        child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+        child.once('error', reject);
+        child.once('exit', (code) => resolve({ stdout, stderr, code }));
+    });
+}

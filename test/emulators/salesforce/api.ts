@@ -131,9 +131,12 @@ function allowSave(headers: Record<string, string>, version: string): boolean {
 
 export class Api {
     private readonly state: EmulatorState;
+    private readonly instanceUrl: () => string;
 
-    constructor(state: EmulatorState) {
+    /** @param instanceUrl the org's base URL once listening (absolute URLs in answers, e.g. the identity URL) */
+    constructor(state: EmulatorState, instanceUrl: () => string = () => '') {
         this.state = state;
+        this.instanceUrl = instanceUrl;
     }
 
     get newestVersion(): string {
@@ -252,6 +255,10 @@ export class Api {
         throw notFound();
     }
 
+    // Resources by Version lists relative URIs plus "identity", the absolute identity URL of the session's user
+    // (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-discoveryresource.md: "identity" :
+    // "https://MyDomainName.my.salesforce.com/id/00D…/005…"). Every token of the emulator belongs to the
+    // integration user.
     private resources(version: string): Record<string, string> {
         const base = `/services/data/v${version}`;
         return {
@@ -259,7 +266,8 @@ export class Api {
             query: `${base}/query`,
             queryAll: `${base}/queryAll`,
             limits: `${base}/limits`,
-            composite: `${base}/composite`
+            composite: `${base}/composite`,
+            identity: `${this.instanceUrl()}/id/${this.state.orgId}/${this.state.db.integrationUserId}`
         };
     }
 

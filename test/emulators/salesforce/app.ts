@@ -2,6 +2,7 @@ import { createHmac, createVerify } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { html } from 'hono/html';
 import type { CallContext, Reply } from './api.ts';
 import { Api, classify, servedVersion, versionsList } from './api.ts';
 import { runComposite } from './composite.ts';
@@ -44,7 +45,7 @@ function json(c: Context, reply: Reply, extraHeaders: Record<string, string> = {
 
 export function createApp(state: EmulatorState, instanceUrl: () => string): Hono {
     const app = new Hono();
-    const api = new Api(state);
+    const api = new Api(state, instanceUrl);
 
     app.use('*', async (c, next) => {
         const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -262,6 +263,94 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
         const entry = { ...logEntry, status: reply.status, records: call.records };
         state.record(subrequests === undefined ? entry : { ...entry, subrequests }, true);
         return json(c, reply, limitHeader());
+    });
+
+    // The identity URL (Salesforce Help "Identity URLs", https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_using_openid.htm):
+    // GET /id/<org id>/<user id> with the access token (Authorization header or oauth_token parameter) answers the
+    // user's details and the org's endpoints. Errors: 403 Missing_OAuth_Token / Bad_OAuth_Token / Wrong_Org, 404
+    // Bad_Id. The identity service is not the REST API: the call is not counted against the daily allocation.
+    app.get('/id/:orgId/:userId', (c) => {
+        const respond = (response: Response): Response => {
+            state.record(
+                { method: 'GET', path: new URL(c.req.url).pathname, kind: 'other', status: response.status },
+                false
+            );
+            return response;
+        };
+        const header = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+        const token = header ?? c.req.query('oauth_token');
+        if (token === undefined) return respond(c.text('Missing_OAuth_Token', 403));
+        if (!state.tokenValid(token)) return respond(c.text('Bad_OAuth_Token', 403));
+        const orgId = c.req.param('orgId');
+        if (orgId.slice(0, 15) !== state.orgId.slice(0, 15)) return respond(c.text('Wrong_Org', 403));
+        const user = state.db.lookup(c.req.param('userId'));
+        if (!user || user.object.name !== 'User') return respond(c.text('Bad_Id', 404));
+        const row = user.row;
+        const base = instanceUrl();
+        const version = state.settings.apiVersion;
+        return respond(
+            c.json({
+                id: `${base}/id/${state.orgId}/${String(row.Id)}`,
+                asserted_user: String(row.Id) === state.db.integrationUserId,
+                user_id: row.Id,
+                organization_id: state.orgId,
+                username: row.Username,
+                nick_name: String(row.Username ?? '').split('@')[0],
+                display_name: [row.FirstName, row.LastName].filter(Boolean).join(' '),
+                email: row.Email,
+                active: row.IsActive !== false,
+                user_type: 'STANDARD',
+                language: 'en_US',
+                locale: 'en_US',
+                utcOffset: 0,
+                urls: {
+                    rest: `${base}/services/data/v${version}/`,
+                    sobjects: `${base}/services/data/v${version}/sobjects/`,
+                    query: `${base}/services/data/v${version}/query/`,
+                    recent: `${base}/services/data/v${version}/recent/`,
+                    profile: `${base}/${String(row.Id)}`
+                }
+            })
+        );
+    });
+
+    // A Lightning record page, reduced to what a link needs: the record's name and object, so links the listener
+    // shows (`<instance URL>/lightning/r/<sObject>/<Id>/view`, the Lightning Experience record URL format) can be
+    // followed in tests. An unknown or deleted record gets a 404 page.
+    app.get('/lightning/r/:sobject/:id/view', (c) => {
+        const found = state.db.lookup(c.req.param('id'));
+        const sobject = c.req.param('sobject');
+        const page = (status: 200 | 404, title: string, heading: string, detail: string) =>
+            c.html(
+                html`<!doctype html>
+                    <html lang="en">
+                        <head>
+                            <meta charset="utf-8" />
+                            <title>${title}</title>
+                        </head>
+                        <body>
+                            <h1>${heading}</h1>
+                            <p>${detail}</p>
+                        </body>
+                    </html>`,
+                status
+            );
+        if (
+            !found ||
+            found.row.IsDeleted === true ||
+            found.object.name.toLowerCase() !== sobject.toLowerCase()
+        ) {
+            return page(404, 'Record not found', 'Record not found', `${sobject} ${c.req.param('id')}`);
+        }
+        const name = String(
+            found.row.Name ?? [found.row.FirstName, found.row.LastName].filter(Boolean).join(' ')
+        );
+        return page(
+            200,
+            `${name} | ${found.object.label} | Salesforce`,
+            name,
+            `${found.object.label} ${String(found.row.Id)}`
+        );
     });
 
     app.notFound((c) =>
