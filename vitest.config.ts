@@ -30,6 +30,17 @@ export default defineConfig({
                 }
             },
             {
+                // Faults, hostile input and secrets: `npm test` runs a short version of each suite,
+                // `npm run test:reliability` the full one (RELIABILITY=full).
+                test: {
+                    name: 'reliability',
+                    include: ['test/reliability/**/*.test.ts'],
+                    environment: 'node',
+                    testTimeout: 300_000,
+                    hookTimeout: 60_000
+                }
+            },
+            {
                 test: {
                     name: 'e2e',
                     include: ['test/e2e/**/*.test.ts'],
