@@ -6,8 +6,17 @@ import { createHash } from 'node:crypto';
 import { constantTimeEqual } from './timing-safe.ts';
 
 export const SIGNATURE_HEADER = 'x-livestorm-signature';
-/** Retries of the same delivery arrive minutes apart; Stripe and Svix use the same five-minute window. */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/**
+ * How old a signed timestamp may be. Livestorm retries a failed delivery 5 times, after ~30 s, 1 min, 2 min 30,
+ * 6 min and 12 min (developers.livestorm.co/docs/webhooks-1, "Auto-retry process"): the last retry comes ~22 min
+ * after the first attempt. Whether a retry is signed again with a new timestamp is not documented, and refusing one
+ * counts as one more failed delivery (after the last, Livestorm disables the subscription), so the window covers
+ * the whole schedule with margin. A replay inside it gets a 2xx and changes nothing: identical bodies are stored
+ * once (see inbox/receive.ts).
+ */
+export const SIGNATURE_MAX_AGE_SECONDS = 30 * 60;
+/** How far in the future a timestamp may be: clock skew between Livestorm and this host (Stripe and Svix: 5 min). */
+export const SIGNATURE_MAX_FUTURE_SECONDS = 5 * 60;
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
@@ -27,7 +36,8 @@ export function signLivestormPayload(secret: string, body: string, timestamp: nu
 }
 
 /**
- * Verifies a delivery's signature header.
+ * Verifies a delivery's signature header: the hash over the raw body (or its compact re-serialisation), compared in
+ * constant time, and a timestamp at most SIGNATURE_MAX_AGE_SECONDS old and SIGNATURE_MAX_FUTURE_SECONDS ahead.
  * @param input.header the x-livestorm-signature value (undefined when absent)
  * @param input.now unix seconds
  * @returns ok, or a reason safe to log (it never contains the secret or the expected hash)
@@ -37,10 +47,14 @@ export function verifyLivestormSignature(input: {
     secret: string;
     rawBody: string;
     now: number;
-    toleranceSeconds?: number;
+    /** Default SIGNATURE_MAX_AGE_SECONDS. */
+    maxAgeSeconds?: number;
+    /** Default SIGNATURE_MAX_FUTURE_SECONDS. */
+    maxFutureSeconds?: number;
 }): SignatureCheck {
     const { header, secret, rawBody, now } = input;
-    const tolerance = input.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
+    const maxAge = input.maxAgeSeconds ?? SIGNATURE_MAX_AGE_SECONDS;
+    const maxFuture = input.maxFutureSeconds ?? SIGNATURE_MAX_FUTURE_SECONDS;
     if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
     const comma = header.indexOf(',');
     if (comma < 0) return { ok: false, reason: `${SIGNATURE_HEADER} is not "<timestamp>,<signature>"` };
@@ -51,10 +65,17 @@ export function verifyLivestormSignature(input: {
         .toLowerCase();
     if (!/^\d{1,12}$/.test(timestamp))
         return { ok: false, reason: `${SIGNATURE_HEADER} timestamp is not unix seconds` };
-    if (Math.abs(now - Number(timestamp)) > tolerance) {
+    const age = now - Number(timestamp);
+    if (age > maxAge) {
         return {
             ok: false,
-            reason: `${SIGNATURE_HEADER} timestamp is more than ${tolerance} s away from now`
+            reason: `${SIGNATURE_HEADER} timestamp is more than ${maxAge} s old (older than Livestorm's retry schedule)`
+        };
+    }
+    if (-age > maxFuture) {
+        return {
+            ok: false,
+            reason: `${SIGNATURE_HEADER} timestamp is more than ${maxFuture} s in the future (check this host's clock)`
         };
     }
     if (constantTimeEqual(hash(timestamp, secret, rawBody), signature)) return { ok: true };

@@ -210,8 +210,8 @@ describe('POST /webhooks/livestorm/:token', () => {
                 (body: string, now: number) => signLivestormPayload('wrong', body, now)
             ],
             [
-                'stale (six minutes old)',
-                (body: string, now: number) => signLivestormPayload(SECRET, body, now - 360)
+                "older than Livestorm's retry schedule (31 minutes)",
+                (body: string, now: number) => signLivestormPayload(SECRET, body, now - 31 * 60)
             ],
             ['for another body', (_body: string, now: number) => signLivestormPayload(SECRET, '{}', now)]
         ])('answers 401 when the signature is %s', async (_case, sign) => {
@@ -224,6 +224,27 @@ describe('POST /webhooks/livestorm/:token', () => {
             expect(res.status).toBe(401);
             expect(store.deliveries).toHaveLength(0);
             expect(metrics.rejected.signature).toBe(1);
+        });
+
+        it('accepts the last retry of a delivery signed at the first attempt, 22 minutes earlier', async () => {
+            const { app, store, clock } = createTestApp({ env });
+            const body = registeredPayload();
+            const signature = signLivestormPayload(SECRET, body, clock.now / 1000 - 22 * 60);
+            const res = await postWebhook(app, body, { headers: { 'x-livestorm-signature': signature } });
+            expect(res.status).toBe(202);
+            expect(store.deliveries).toHaveLength(1);
+        });
+
+        it('answers a replayed signed delivery with 2xx and stores nothing new', async () => {
+            const { app, store, clock } = createTestApp({ env });
+            const body = registeredPayload();
+            const signature = signLivestormPayload(SECRET, body, clock.now / 1000);
+            const first = await postWebhook(app, body, { headers: { 'x-livestorm-signature': signature } });
+            const replay = await postWebhook(app, body, { headers: { 'x-livestorm-signature': signature } });
+            expect(first.status).toBe(202);
+            expect(replay.status).toBe(202);
+            expect(await replay.json()).toMatchObject({ duplicate: true });
+            expect(store.deliveries).toHaveLength(1);
         });
 
         it('quarantines a correctly signed body that is not JSON', async () => {
