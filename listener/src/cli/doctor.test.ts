@@ -298,6 +298,44 @@ describe('livestorm-sf doctor', () => {
         );
     });
 
+    it('checks leadAssignment against the Lead assignment rules, in the same three calls', async () => {
+        const org = await startOrg({
+            assignmentRules: [
+                { name: 'Inside sales', active: true, queue: 'Inside Sales' },
+                { name: 'Partners', active: false, queue: 'Partner Desk' }
+            ]
+        });
+        const partners = String(org.inspect.records('AssignmentRule').find((rule) => !rule.Active)?.Id);
+        org.inspect.resetCalls();
+        expect(await runDoctorCli(jwtEnv(org))).toBe(0);
+        expect(lineWith('assignment rule')).toMatch(
+            /^✔ New Leads are routed by the org's active assignment rule "Inside sales" \(01Q/
+        );
+        expect(org.inspect.calls().total).toBe(3);
+
+        out = [];
+        writeFileSync(join(dir, 'config.json'), JSON.stringify({ leadAssignment: partners.slice(0, 15) }));
+        expect(await runDoctorCli(jwtEnv(org))).toBe(0);
+        expect(lineWith('assignment rule')).toMatch(
+            /^✔ New Leads are routed by the assignment rule "Partners" \(01Q.*inactive\)/
+        );
+
+        out = [];
+        writeFileSync(join(dir, 'config.json'), JSON.stringify({ leadAssignment: '01Q000000000042' }));
+        expect(await runDoctorCli(jwtEnv(org))).toBe(1);
+        expect(lineWith('01Q000000000042')).toMatch(
+            /^✖ The leadAssignment setting names the assignment rule 01Q000000000042, which is not one of this org's Lead assignment rules/
+        );
+        expect(out.join('\n')).toContain('Setup › Lead Assignment Rules');
+
+        out = [];
+        writeFileSync(join(dir, 'config.json'), JSON.stringify({ leadAssignment: 'round-robin' }));
+        expect(await runDoctorCli(jwtEnv(org))).toBe(1);
+        expect(out.join('\n')).toContain(
+            'leadAssignment: must be "org-rules", "none" or the Id of a Lead assignment rule'
+        );
+    });
+
     it('prints JSON with --json', async () => {
         const org = await startOrg();
         expect(await runDoctorCli(jwtEnv(org), ['--json'])).toBe(0);

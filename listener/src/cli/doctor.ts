@@ -1,8 +1,13 @@
 // `livestorm-sf doctor`: checks every Salesforce prerequisite for the user the listener connects as, with the same
 // environment and credentials, and says how to fix what fails. Three Salesforce API calls at most: the versions
 // list, the resources of the configured version (which also names the connected user), and one /composite with the
-// describes and the two queries.
+// describes and the queries (member statuses, Lead assignment rules, the user).
 import type { DescribeField } from '../sync/org-metadata.ts';
+import {
+    assignmentRulesFrom,
+    LEAD_ASSIGNMENT_RULES_SOQL,
+    leadAssignmentProblem
+} from '../sync/org-metadata.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -329,6 +334,43 @@ function memberStatusCheck(response: CompositeSubresponse | undefined): DoctorCh
     return pass(id, `Livestorm Member Status: ${records.length} records (${labels.join(', ')}).`);
 }
 
+/**
+ * The leadAssignment setting against the org's Lead assignment rules: a rule Id must exist (the listener does not
+ * write until it does); "org-rules" says which rule routes new Leads, if any.
+ */
+function leadAssignmentCheck(response: CompositeSubresponse | undefined, setting: string): DoctorCheck {
+    const id = 'lead-assignment';
+    const rules = assignmentRulesFrom(response);
+    if (setting === 'none')
+        return pass(id, 'Leads the listener creates stay with the integration user (leadAssignment "none").');
+    if (rules === null) {
+        return setting === 'org-rules'
+            ? skip(id, `Lead assignment rules: not checked (${errorText(response?.body)}).`)
+            : fail(
+                  id,
+                  `The assignment rule ${setting} (leadAssignment) cannot be checked: ${errorText(response?.body)}.`,
+                  'Give the integration user "View Setup and Configuration", or set leadAssignment to "org-rules" or "none".'
+              );
+    }
+    if (setting === 'org-rules') {
+        const active = rules.find((rule) => rule.active);
+        return pass(
+            id,
+            active
+                ? `New Leads are routed by the org's active assignment rule "${active.name}" (${active.id}); existing owners never change.`
+                : 'The org has no active Lead assignment rule: new Leads stay with the integration user.'
+        );
+    }
+    const problem = leadAssignmentProblem(setting, rules);
+    if (problem)
+        return fail(id, problem, 'Copy the Id from Setup › Lead Assignment Rules into leadAssignment.');
+    const rule = rules.find((candidate) => candidate.id.slice(0, 15) === setting.slice(0, 15))!;
+    return pass(
+        id,
+        `New Leads are routed by the assignment rule "${rule.name}" (${rule.id}${rule.active ? '' : ', inactive'}); existing owners never change.`
+    );
+}
+
 function requiredFieldChecks(describes: Map<string, Describe>, settings: Settings): DoctorCheck[] {
     const checks: DoctorCheck[] = [];
     const unchecked: string[] = [];
@@ -506,6 +548,7 @@ async function salesforceChecks(
             ),
             referenceId: 'statuses'
         },
+        { method: 'GET', url: query(LEAD_ASSIGNMENT_RULES_SOQL), referenceId: 'assignmentRules' },
         ...(userFilter
             ? [
                   {
@@ -583,6 +626,7 @@ async function salesforceChecks(
     }
     checks.push(memberStatusCheck(byReference.get('statuses')));
     checks.push(...requiredFieldChecks(describes, settings));
+    checks.push(leadAssignmentCheck(byReference.get('assignmentRules'), settings.leadAssignment));
     return checks;
 }
 

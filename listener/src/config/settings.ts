@@ -98,6 +98,21 @@ const DEFAULT_MEMBER_MAPPING: FieldMapping[] = [
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** An AssignmentRule record Id: key prefix 01Q, 15 or 18 characters. */
+export const ASSIGNMENT_RULE_ID = /^01Q[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/;
+
+/**
+ * Who owns the Leads the listener creates: "org-rules" (the org's active Lead assignment rule routes them), "none"
+ * (they stay with the integration user) or the Id of one Lead assignment rule (active or not) applied to them.
+ * Existing records are never reassigned, whatever this says.
+ */
+export const leadAssignmentSchema = z
+    .string()
+    .refine((value) => value === 'org-rules' || value === 'none' || ASSIGNMENT_RULE_ID.test(value), {
+        message:
+            'must be "org-rules", "none" or the Id of a Lead assignment rule (15 or 18 characters starting with 01Q, from Setup › Lead Assignment Rules)'
+    });
+
 export const settingsSchema = z
     .object({
         /** New events are synced unless disabled. */
@@ -157,6 +172,8 @@ export const settingsSchema = z
             }),
         /** LeadSource of Leads and Contacts the listener creates (null: leave empty). */
         leadSource: z.string().nullable().default('Livestorm'),
+        /** Owner of the Leads the listener creates (see leadAssignmentSchema); existing owners never change. */
+        leadAssignment: leadAssignmentSchema.default('org-rules'),
         /** Pass `Sforce-Duplicate-Rule-Header: allowSave=true` so "Alert" duplicate rules do not block our writes. */
         duplicateRuleAllowSave: z.boolean().default(true),
         /** The listener pauses once the org (all integrations together) has used this share of its daily API allocation. */

@@ -100,6 +100,22 @@ function firstApiError(body: unknown): ApiError | undefined {
     return undefined;
 }
 
+/**
+ * `Sforce-Auto-Assign`: without it REST applies the org's active assignment rule to every Lead (and Case, Account)
+ * created *or updated*, also indirectly through triggers and flows our writes fire (REST API Developer Guide,
+ * "Assignment Rule Header", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api/headers_autoassign.htm).
+ * Every write this connection sends — each request and each composite subrequest, since a subrequest does not inherit
+ * the outer request's headers — carries `FALSE` unless the caller set the header (Lead creation, from the
+ * leadAssignment setting). Reads carry nothing: they neither create nor update.
+ */
+export const AUTO_ASSIGN_HEADER = 'Sforce-Auto-Assign';
+
+function withAutoAssign(method: string, headers: Record<string, string> | undefined) {
+    if (method === 'GET') return headers;
+    const own = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'sforce-auto-assign');
+    return own ? headers : { ...headers, [AUTO_ASSIGN_HEADER]: 'FALSE' };
+}
+
 function classify(status: number, errorCode: string): ErrorKind {
     if (status === 401) return 'auth';
     if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'limit';
@@ -224,7 +240,10 @@ export function createSalesforceConnection(
             const result = await request<{ compositeResponse: CompositeSubresponse[] }>('POST', 'composite', {
                 allOrNone,
                 collateSubrequests: false,
-                compositeRequest: subrequests.map((sub) => ({ ...sub, url: absolutePath(sub.url) }))
+                compositeRequest: subrequests.map((sub) => {
+                    const httpHeaders = withAutoAssign(sub.method, sub.httpHeaders);
+                    return { ...sub, url: absolutePath(sub.url), ...(httpHeaders ? { httpHeaders } : {}) };
+                })
             });
             return result.compositeResponse;
         },

@@ -14,7 +14,7 @@ import { SalesforceError } from '../salesforce/connection.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import type { EventRow, SessionRow, Store } from '../store/store.ts';
 import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
-import { loadOrgMetadata } from './org-metadata.ts';
+import { leadAssignmentProblem, loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
 import { EmailClaims, syncSession, yieldToEventLoop } from './session-sync.ts';
 
@@ -426,6 +426,20 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 pause(error);
                 return;
             }
+        }
+        // A leadAssignment rule Id the org does not have: nothing is written (Leads would be created with a rule
+        // Salesforce refuses); the settings are live, and the org's rules are read again every 5 minutes.
+        const assignmentProblem = leadAssignmentProblem(
+            settings.leadAssignment,
+            metadata.leadAssignmentRules
+        );
+        if (assignmentProblem) {
+            if (detail !== assignmentProblem) logger.error(assignmentProblem);
+            sfState = 'retrying';
+            detail = assignmentProblem;
+            metadata = null;
+            pausedUntil = now() + 5 * 60_000;
+            return;
         }
         if (budgetExceeded()) return;
 

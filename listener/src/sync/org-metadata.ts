@@ -35,10 +35,31 @@ export interface MemberStatusConfig {
     sortOrder: number;
 }
 
+/** A Lead assignment rule of the org (the AssignmentRule object: Id 01Q…, Name, Active). */
+export interface AssignmentRuleInfo {
+    id: string;
+    name: string;
+    active: boolean;
+}
+
 export interface OrgMetadata {
     objects: Record<SyncedObject, ObjectInfo>;
     statuses: MemberStatusConfig[];
     statusLabel(state: AttendanceState): string;
+    /** The org's Lead assignment rules; null when they cannot be read (no access to AssignmentRule). */
+    leadAssignmentRules: AssignmentRuleInfo[] | null;
+}
+
+/**
+ * Why the leadAssignment setting cannot be honoured in this org, in one sentence with the fix; null when it can.
+ * Only a rule Id can be wrong: it must name one of the org's Lead assignment rules (15 or 18 characters, compared on
+ * the first 15, which are the case-sensitive Id).
+ */
+export function leadAssignmentProblem(setting: string, rules: AssignmentRuleInfo[] | null): string | null {
+    if (setting === 'org-rules' || setting === 'none' || rules === null) return null;
+    if (rules.some((rule) => rule.id.slice(0, 15) === setting.slice(0, 15))) return null;
+    const known = rules.map((rule) => `${rule.id} "${rule.name}"`).join(', ');
+    return `The leadAssignment setting names the assignment rule ${setting}, which is not one of this org's Lead assignment rules${known ? ` (${known})` : ' (it has none)'}: set leadAssignment to one of their Ids, or to "org-rules" or "none" (nothing is written to Salesforce until then).`;
 }
 
 /** The statuses used when the custom metadata records cannot be read (package not deployed yet). */
@@ -106,6 +127,19 @@ function objectInfo(name: string, fields: DescribeField[]): ObjectInfo {
     return { name, fields: map, requiredOnCreate };
 }
 
+/** The org's Lead assignment rules (AssignmentRule is queryable with "View Setup and Configuration"). */
+export const LEAD_ASSIGNMENT_RULES_SOQL =
+    "SELECT Id, Name, Active FROM AssignmentRule WHERE SobjectType = 'Lead' ORDER BY Name";
+
+/** The rules out of the answer to LEAD_ASSIGNMENT_RULES_SOQL; null when the query failed. */
+export function assignmentRulesFrom(
+    response: { httpStatusCode: number; body: unknown } | undefined
+): AssignmentRuleInfo[] | null {
+    if (response?.httpStatusCode !== 200) return null;
+    const records = (response.body as { records?: { Id: string; Name: string; Active: boolean }[] }).records;
+    return (records ?? []).map((rule) => ({ id: rule.Id, name: rule.Name, active: rule.Active === true }));
+}
+
 /** Validates and orders the status records; an incomplete set falls back to the defaults for the missing states. */
 export function memberStatusesFrom(records: StatusRecord[]): MemberStatusConfig[] {
     const byState = new Map<AttendanceState, MemberStatusConfig>();
@@ -150,6 +184,11 @@ export async function loadOrgMetadata(
             method: 'GET',
             url: `query?q=${encodeURIComponent('SELECT DeveloperName, Livestorm_State__c, Status_Label__c, Has_Responded__c, Is_Default__c, Sort_Order__c FROM Livestorm_Member_Status__mdt')}`,
             referenceId: 'statuses'
+        },
+        {
+            method: 'GET',
+            url: `query?q=${encodeURIComponent(LEAD_ASSIGNMENT_RULES_SOQL)}`,
+            referenceId: 'assignmentRules'
         }
     ]);
     const objects = {} as Record<SyncedObject, ObjectInfo>;
@@ -175,6 +214,7 @@ export async function loadOrgMetadata(
         objects,
         statuses,
         statusLabel: (state) => statuses.find((status) => status.state === state)!.label,
+        leadAssignmentRules: assignmentRulesFrom(responses.find((r) => r.referenceId === 'assignmentRules')),
         warnings
     };
 }

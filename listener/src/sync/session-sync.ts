@@ -9,6 +9,7 @@ import type {
     CompositeSubresponse,
     SalesforceConnection
 } from '../salesforce/connection.ts';
+import { AUTO_ASSIGN_HEADER } from '../salesforce/connection.ts';
 import { soqlId, soqlList } from '../salesforce/soql.ts';
 import type { EventRow, PersonRow, SessionRow, Store, SyncFailure } from '../store/store.ts';
 import type { OrgMetadata } from './org-metadata.ts';
@@ -165,6 +166,17 @@ export function queryUrl(soql: string): string {
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const DUPLICATE_HEADER = { 'Sforce-Duplicate-Rule-Header': 'allowSave=true' };
+
+/**
+ * The `Sforce-Auto-Assign` value for the Leads we create, from the leadAssignment setting: "org-rules" → TRUE (the
+ * org's active rule), "none" → FALSE, a rule Id → that Id ("applied for created … Leads", REST "Assignment Rule
+ * Header"). Every other write carries FALSE (connection.ts).
+ */
+export function leadCreationAssignment(settings: Pick<Settings, 'leadAssignment'>): string {
+    if (settings.leadAssignment === 'org-rules') return 'TRUE';
+    if (settings.leadAssignment === 'none') return 'FALSE';
+    return settings.leadAssignment;
+}
 
 /**
  * Runs one pass for a session.
@@ -550,7 +562,10 @@ export async function syncSession(
                         method: 'POST',
                         url: 'composite/sobjects',
                         referenceId,
-                        httpHeaders: headers,
+                        httpHeaders:
+                            createObject === 'Lead'
+                                ? { ...headers, [AUTO_ASSIGN_HEADER]: leadCreationAssignment(settings) }
+                                : headers,
                         body: {
                             allOrNone: false,
                             records: op.items.map((item) => ({
