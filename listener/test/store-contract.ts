@@ -514,6 +514,28 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 expect(await store.getPeople('s1', [])).toEqual([]);
                 expect(await store.getPeople('s9')).toEqual([]);
             });
+
+            it('finds the people of a session linked to Salesforce records', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        people: [
+                            personRow('s1', 'p1'),
+                            personRow('s1', 'p2'),
+                            personRow('s1', 'p3'),
+                            personRow('s2', 'p1')
+                        ]
+                    })
+                );
+                const linked = (personId: string, sessionId = 's1'): PersonRow => ({
+                    ...personRow(sessionId, personId),
+                    sfObject: 'Lead',
+                    sfId: '00Q000000000001AAA'
+                });
+                await store.saveSyncedPeople([linked('p1'), linked('p3'), linked('p1', 's2')]);
+                const found = await store.peopleLinkedTo('s1', ['00Q000000000001AAA', '00Q000000000009AAA']);
+                expect(found.map((p) => `${p.sessionId}/${p.personId}`)).toEqual(['s1/p1', 's1/p3']);
+                expect(await store.peopleLinkedTo('s1', [])).toEqual([]);
+            });
         });
 
         describe('sync bookkeeping', () => {

@@ -134,6 +134,11 @@ export function createMemoryStore(): MemoryStore {
                 .sort((a, b) => compare(position(a), position(b)))
                 .slice(0, query.limit);
         },
+        async peopleLinkedTo(sessionId, sfIds) {
+            return store.people.filter(
+                (p) => p.sessionId === sessionId && p.sfId !== null && sfIds.includes(p.sfId)
+            );
+        },
         async dirtySessionIds() {
             return [];
         },

@@ -545,6 +545,15 @@ export async function createPostgresStore(options: { connectionString: string })
             return rows.map(personOf);
         },
 
+        async peopleLinkedTo(sessionId, sfIds) {
+            if (sfIds.length === 0) return [];
+            const rows = await query(
+                'SELECT * FROM people WHERE session_id = $1 AND sf_id = ANY($2::text[]) ORDER BY person_id',
+                [sessionId, sfIds]
+            );
+            return rows.map(personOf);
+        },
+
         // A session whose own failure is not due waits as a whole (its people need its Campaign); people whose
         // failure is not due do not make their session due on their own. The candidates are the distinct sessions of
         // dirty people, found by jumping from one session to the next in people_dirty (a loose index scan) instead of

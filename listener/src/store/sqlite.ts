@@ -545,6 +545,16 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
                 .map(personOf);
         },
 
+        async peopleLinkedTo(sessionId, sfIds) {
+            if (sfIds.length === 0) return [];
+            return statement(
+                `SELECT * FROM people WHERE session_id = ? AND sf_id IN (SELECT value FROM json_each(?))
+                 ORDER BY person_id`
+            )
+                .all(sessionId, JSON.stringify(sfIds))
+                .map(personOf);
+        },
+
         // A session whose own failure is not due waits as a whole (its people need its Campaign); people whose
         // failure is not due do not make their session due on their own. The candidates are the distinct sessions of
         // dirty people, found by jumping from one session to the next in people_dirty (a loose index scan) instead of

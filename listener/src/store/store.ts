@@ -165,6 +165,11 @@ export interface Store {
     listSessions(filter?: { eventId?: string }): Promise<SessionRow[]>;
     getPeople(sessionId: string, personIds?: string[]): Promise<PersonRow[]>;
     /**
+     * People of a session linked to any of these Salesforce Lead/Contact ids (several Livestorm registrants can be one
+     * Salesforce person: one CampaignMember carries the best state of them all).
+     */
+    peopleLinkedTo(sessionId: string, sfIds: string[]): Promise<PersonRow[]>;
+    /**
      * Sessions with work to do at `now`: the session row is dirty (version > syncedVersion) or at least one of its
      * people is, and its failure (if any) is due (nextAttemptAt <= now). A session set aside is never selected.
      */

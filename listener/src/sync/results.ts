@@ -87,13 +87,3 @@ export function queryRecords<T>(response: CompositeSubresponse | undefined): T[]
     if (!succeeded(response)) return undefined;
     return (response.body as { records?: T[] }).records ?? [];
 }
-
-/** Errors that mean the Campaign we write to no longer exists. */
-export function meansCampaignGone(error: RecordError): boolean {
-    if (error.code === 'ENTITY_IS_DELETED') return true;
-    if (error.code === 'NOT_FOUND') return true;
-    return (
-        (error.code === 'INVALID_CROSS_REFERENCE_KEY' || error.code === 'INVALID_ID_FIELD') &&
-        error.fields.some((field) => field === 'CampaignId')
-    );
-}

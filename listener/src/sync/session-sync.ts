@@ -13,13 +13,7 @@ import { AUTO_ASSIGN_HEADER } from '../salesforce/connection.ts';
 import { soqlId, soqlList } from '../salesforce/soql.ts';
 import type { EventRow, PersonRow, SessionRow, Store, SyncFailure } from '../store/store.ts';
 import type { OrgMetadata } from './org-metadata.ts';
-import {
-    collectionResults,
-    meansCampaignGone,
-    queryRecords,
-    subrequestErrors,
-    succeeded
-} from './results.ts';
+import { collectionResults, queryRecords, subrequestErrors, succeeded } from './results.ts';
 import type { RecordError, RecordResult } from './results.ts';
 import {
     campaignLivestormFields,
@@ -33,6 +27,8 @@ import {
 } from './records.ts';
 import type { SfRecord } from './records.ts';
 import { localDate } from './campaign-name.ts';
+import { ATTENDANCE_RANK } from '../store/state.ts';
+import type { PersonState } from '../store/state.ts';
 
 export const COLLECTION_SIZE = 200;
 export const MAX_COLLECTIONS_PER_COMPOSITE = 5;
@@ -40,11 +36,19 @@ export const MAX_SUBREQUESTS_PER_COMPOSITE = 25;
 /** People handled per pass: 5 collections of 200 members. */
 export const PEOPLE_PER_PASS = 1000;
 
+/**
+ * How e-mails are compared: trimmed, case-insensitively — as Salesforce matches them (it stores them lower-cased and
+ * compares them case-insensitively in SOQL, reference/salesforce.md §10). One key, one Lead or Contact.
+ */
+export function emailKey(email: string): string {
+    return email.trim().toLowerCase();
+}
+
 /** E-mails being resolved or created by a pass in flight: two sessions must not both create a Lead for one person. */
 export class EmailClaims {
     readonly #owners = new Map<string, string>();
     claim(email: string, owner: string): boolean {
-        const key = email.toLowerCase();
+        const key = emailKey(email);
         const current = this.#owners.get(key);
         if (current && current !== owner) return false;
         this.#owners.set(key, owner);
@@ -82,6 +86,26 @@ export interface Resolvable {
     resolution: Resolution | null;
 }
 
+/**
+ * Errors on a person's Lead/Contact or CampaignMember that mean the record moved since we stored its id: deleted
+ * (its members go with it), merged into another record (deleted, `MasterRecordId` set, members re-parented) or
+ * converted (a converted Lead can be neither updated nor added to a Campaign) — reference/salesforce.md §10. The Campaign
+ * being deleted gives the same codes: only reading the Campaign tells which.
+ */
+export const MOVED_CODES: ReadonlySet<string> = new Set([
+    'ENTITY_IS_DELETED',
+    'INVALID_CROSS_REFERENCE_KEY',
+    'NOT_FOUND',
+    'CANNOT_UPDATE_CONVERTED_LEAD'
+]);
+
+/** Where a person was in Salesforce before a write reported the record or member moved. */
+export interface PreviousLink {
+    object: 'Lead' | 'Contact' | null;
+    id: string | null;
+    memberId: string | null;
+}
+
 export interface Resolution {
     object: 'Lead' | 'Contact';
     id: string;
@@ -93,6 +117,10 @@ interface Work {
     row: PersonRow;
     email: string;
     resolution: Resolution | null;
+    /** Set when the stored record or member moved: where to start looking for the person. */
+    previous: PreviousLink | null;
+    /** Another registrant of this pass who is the same Salesforce person writes for both. */
+    leader: Work | null;
     /** Set once the Lead/Contact exists. */
     sfObject: 'Lead' | 'Contact' | null;
     sfId: string | null;
@@ -153,13 +181,17 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
     return chunks;
 }
 
-/** Encodes a query for a URL but leaves composite references (`@{ref.id}`) readable, as Salesforce expects them. */
-export function queryUrl(soql: string): string {
+/**
+ * Encodes a query for a URL but leaves composite references (`@{ref.id}`) readable, as Salesforce expects them.
+ * @param resource `queryAll` also returns deleted records, merged ones with their `MasterRecordId` (SOAP API `merge()`:
+ * "Use queryAll() to view records that have been deleted during a merge").
+ */
+export function queryUrl(soql: string, resource: 'query' | 'queryAll' = 'query'): string {
     const encoded = soql
         .split(/(@\{[^}]+\})/)
         .map((part) => (part.startsWith('@{') ? part : encodeURIComponent(part)))
         .join('');
-    return `query?q=${encoded}`;
+    return `${resource}?q=${encoded}`;
 }
 
 /** node:sqlite and record building are synchronous: passes release the event loop between their steps. */
@@ -206,6 +238,8 @@ export async function syncSession(
     const headers = settings.duplicateRuleAllowSave ? DUPLICATE_HEADER : undefined;
     /** The session's date, the fallback for required date fields. */
     let today = '';
+    /** What a shared CampaignMember shows: the best state of the registrants who are one Salesforce person. */
+    let memberStateOf = new Map<Work, PersonState>();
     const composite = async (subrequests: CompositeSubrequest[]) => {
         result.apiCalls += 1;
         return salesforce.composite(subrequests);
@@ -236,7 +270,10 @@ export async function syncSession(
                 result.failed += 1;
                 continue;
             }
-            if (!row.sfId && !claims.claim(row.state.email, owner)) {
+            // A write reported the record or member moved: find where the person went before writing again.
+            const moved =
+                row.failure !== null && MOVED_CODES.has(row.failure.code) && (!!row.sfId || !!row.memberId);
+            if ((moved || !row.sfId) && !claims.claim(row.state.email, owner)) {
                 result.more = true;
                 continue;
             }
@@ -244,9 +281,11 @@ export async function syncSession(
                 row,
                 email: row.state.email,
                 resolution: null,
-                sfObject: row.sfObject,
-                sfId: row.sfId,
-                memberId: row.memberId,
+                previous: moved ? { object: row.sfObject, id: row.sfId, memberId: row.memberId } : null,
+                leader: null,
+                sfObject: moved ? null : row.sfObject,
+                sfId: moved ? null : row.sfId,
+                memberId: moved ? null : row.memberId,
                 outcome: 'pending',
                 error: null,
                 immediate: false,
@@ -332,13 +371,28 @@ export async function syncSession(
             });
         }
         const unresolved = work.filter((item) => !item.sfId);
-        const emails = [...new Set(unresolved.map((item) => item.email.toLowerCase()))];
+        const emails = [...new Set(unresolved.map((item) => emailKey(item.email)))];
+        const relocating = work.filter((item) => item.previous);
+        const previousIds = (object: 'Lead' | 'Contact') => [
+            ...new Set(
+                relocating
+                    .filter((item) => item.previous!.object === object && item.previous!.id)
+                    .map((item) => item.previous!.id!)
+            )
+        ];
         if (emails.length) {
+            // queryAll: merged records (deleted, MasterRecordId set) lead to their master, so neither a registrant
+            // whose record an admin merged nor one of the same e-mail gets a new Lead; a record moved under us is
+            // read by its id in the same query. Records deleted without a merge are left out.
+            const where = (ids: string[]) =>
+                `(Email IN ${soqlList(emails)} AND (IsDeleted = false OR MasterRecordId != null))${ids.length ? ` OR Id IN ${soqlList(ids)}` : ''}`;
             const contactFields = [
                 'Id',
                 'Email',
                 'AccountId',
                 'CreatedDate',
+                'IsDeleted',
+                'MasterRecordId',
                 ...lookupFields('Contact', settings, metadata)
             ];
             const leadFields = [
@@ -347,20 +401,24 @@ export async function syncSession(
                 'IsConverted',
                 'ConvertedContactId',
                 'CreatedDate',
+                'IsDeleted',
+                'MasterRecordId',
                 ...lookupFields('Lead', settings, metadata)
             ];
             phaseA.push(
                 {
                     method: 'GET',
                     url: queryUrl(
-                        `SELECT ${[...new Set(contactFields)].join(', ')} FROM Contact WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`
+                        `SELECT ${[...new Set(contactFields)].join(', ')} FROM Contact WHERE ${where(previousIds('Contact'))} ORDER BY CreatedDate ASC, Id ASC`,
+                        'queryAll'
                     ),
                     referenceId: 'contacts'
                 },
                 {
                     method: 'GET',
                     url: queryUrl(
-                        `SELECT ${[...new Set(leadFields)].join(', ')} FROM Lead WHERE Email IN ${soqlList(emails)} ORDER BY CreatedDate ASC, Id ASC`
+                        `SELECT ${[...new Set(leadFields)].join(', ')} FROM Lead WHERE ${where(previousIds('Lead'))} ORDER BY CreatedDate ASC, Id ASC`,
+                        'queryAll'
                     ),
                     referenceId: 'leads'
                 }
@@ -370,7 +428,11 @@ export async function syncSession(
         const memberUnknown = work.filter(
             (item) => item.sfId && !item.memberId && item.row.failure?.code === 'DUPLICATE_VALUE'
         );
-        if (memberUnknown.length && !needCampaign) {
+        // Members whose record moved: their current parent (a merge re-parents them, a conversion adds the Contact).
+        const previousMemberIds = relocating
+            .map((item) => item.previous!.memberId)
+            .filter((id): id is string => !!id);
+        if ((memberUnknown.length || previousMemberIds.length) && !needCampaign) {
             const leadIds = memberUnknown
                 .filter((item) => item.sfObject === 'Lead')
                 .map((item) => item.sfId!);
@@ -379,7 +441,8 @@ export async function syncSession(
                 .map((item) => item.sfId!);
             const clauses = [
                 leadIds.length ? `LeadId IN ${soqlList(leadIds)}` : '',
-                contactIds.length ? `ContactId IN ${soqlList(contactIds)}` : ''
+                contactIds.length ? `ContactId IN ${soqlList(contactIds)}` : '',
+                previousMemberIds.length ? `Id IN ${soqlList(previousMemberIds)}` : ''
             ].filter(Boolean);
             phaseA.push({
                 method: 'GET',
@@ -434,15 +497,27 @@ export async function syncSession(
                     statusesReady: metadata.statuses.every((status) => labels.has(status.label.toLowerCase()))
                 };
             }
-            resolvePeople(
-                unresolved,
-                queryRecords(byRef.get('contacts')),
-                queryRecords(byRef.get('leads')),
-                logger,
-                sessionId
-            );
             const members = queryRecords<{ Id: string; LeadId: string | null; ContactId: string | null }>(
                 byRef.get('members')
+            );
+            const contactRows = queryRecords<Record<string, unknown>>(byRef.get('contacts'));
+            const leadRows = queryRecords<Record<string, unknown>>(byRef.get('leads'));
+            if (emails.length && (!contactRows || !leadRows)) {
+                // Without the lookups a person could only be created: never a duplicate, retry the look-up instead.
+                const error = subrequestErrors(byRef.get(contactRows ? 'leads' : 'contacts'))[0]!;
+                for (const item of unresolved) {
+                    item.outcome = 'retry';
+                    item.error = error;
+                }
+            }
+            const dead = relocatePeople(relocating, members, contactRows, leadRows, logger, sessionId);
+            resolvePeople(
+                unresolved.filter((item) => !item.resolution),
+                contactRows,
+                leadRows,
+                logger,
+                sessionId,
+                dead
             );
             for (const item of memberUnknown) {
                 const member = members?.find(
@@ -479,17 +554,20 @@ export async function syncSession(
             });
         }
 
-        const toCreate = work.filter((item) => !item.sfId && !item.resolution && item.outcome === 'pending');
-        const createObject: 'Lead' | 'Contact' = settings.createContacts ? 'Contact' : 'Lead';
-        if (createObject === 'Contact' && toCreate.length) {
-            const accountOk = await assignAccounts(toCreate, deps, composite);
-            if (!accountOk) result.more = true;
-        }
         for (const item of work) {
             if (item.resolution) {
                 item.sfObject = item.resolution.object;
                 item.sfId = item.resolution.id;
             }
+        }
+        memberStateOf = shareMembers(work, await store.peopleLinkedTo(sessionId, linkedIds(work)));
+        const toCreate = work.filter(
+            (item) => !item.leader && !item.sfId && !item.resolution && item.outcome === 'pending'
+        );
+        const createObject: 'Lead' | 'Contact' = settings.createContacts ? 'Contact' : 'Lead';
+        if (createObject === 'Contact' && toCreate.length) {
+            const accountOk = await assignAccounts(toCreate, deps, composite);
+            if (!accountOk) result.more = true;
         }
 
         type Op =
@@ -506,14 +584,14 @@ export async function syncSession(
             ops.push({ kind: 'memberCreate', items, dependsOn: index });
         });
         const knownNoMember = work.filter(
-            (item) => item.sfId && !item.memberId && item.outcome === 'pending'
+            (item) => !item.leader && item.sfId && !item.memberId && item.outcome === 'pending'
         );
         for (const items of chunk(knownNoMember, COLLECTION_SIZE))
             ops.push({ kind: 'memberCreate', items, dependsOn: null });
-        const withMember = work.filter((item) => item.memberId && item.outcome === 'pending');
+        const withMember = work.filter((item) => !item.leader && item.memberId && item.outcome === 'pending');
         for (const items of chunk(withMember, COLLECTION_SIZE)) ops.push({ kind: 'memberUpdate', items });
         const enrichments = work
-            .filter((item) => item.resolution?.record)
+            .filter((item) => !item.leader && item.resolution?.record)
             .map((item) => ({
                 item,
                 changes: enrichment(
@@ -534,7 +612,15 @@ export async function syncSession(
         let campaignGone = false;
         let firstComposite = true;
         while ((ops.length || !campaignUpdated || (firstComposite && statusOps.length)) && !campaignGone) {
-            const subrequests: CompositeSubrequest[] = [];
+            // The Campaign itself, read in every write request (a single-record read: no query slot, no extra call):
+            // only this read decides that the Campaign was deleted — a member's error may be its Lead's.
+            const subrequests: CompositeSubrequest[] = [
+                {
+                    method: 'GET',
+                    url: `sobjects/Campaign/${campaignId}?fields=Id,Name`,
+                    referenceId: 'campaignRead'
+                }
+            ];
             const batch: { op: Op; referenceId: string }[] = [];
             if (firstComposite) subrequests.push(...statusOps);
             let slots = MAX_COLLECTIONS_PER_COMPOSITE;
@@ -602,7 +688,7 @@ export async function syncSession(
                                     attributes: { type: 'CampaignMember' },
                                     CampaignId: campaignId,
                                     [object === 'Lead' ? 'LeadId' : 'ContactId']: link,
-                                    ...memberFields(item.row.state, settings, metadata, onDemand, true)
+                                    ...memberFields(stateOf(item), settings, metadata, onDemand, true)
                                 };
                             })
                         }
@@ -617,7 +703,7 @@ export async function syncSession(
                             records: op.items.map((item) => ({
                                 attributes: { type: 'CampaignMember' },
                                 Id: item.memberId,
-                                ...memberFields(item.row.state, settings, metadata, onDemand, false)
+                                ...memberFields(stateOf(item), settings, metadata, onDemand, false)
                             }))
                         }
                     });
@@ -648,11 +734,13 @@ export async function syncSession(
                     body: campaignLivestormFields(session.state, event, countsNow, settings, metadata, false)
                 });
             }
-            if (subrequests.length === 0) break;
+            if (subrequests.length === 1) break;
             const responses = await composite(subrequests);
             const byRef = new Map<string, CompositeSubresponse>(
                 responses.map((response) => [response.referenceId, response])
             );
+            const campaignRead = byRef.get('campaignRead');
+            if (campaignRead?.httpStatusCode === 404) campaignGone = true;
             if (firstComposite && statusOps.length) {
                 const allAdded = statusOps.every((op) => succeeded(byRef.get(op.referenceId)));
                 session = { ...session, statusesReady: allAdded };
@@ -662,7 +750,6 @@ export async function syncSession(
                         .filter((response) => !succeeded(response))
                         .flatMap(subrequestErrors)[0];
                     logger.warn({ sessionId, campaignId, error }, 'member statuses could not all be added');
-                    if (error && meansCampaignGone(error)) campaignGone = true;
                 }
             }
             firstComposite = false;
@@ -687,8 +774,6 @@ export async function syncSession(
                             item.outcome = 'synced';
                             return;
                         }
-                        const error = record.errors[0];
-                        if (error && meansCampaignGone(error)) campaignGone = true;
                         // A member whose Lead/Contact failed in the same request fails with it: retry it alone, now.
                         fail(item, record, referencedCreate && !succeeded(response));
                     });
@@ -697,17 +782,6 @@ export async function syncSession(
                         const item = op.items[position]!;
                         if (record.success) {
                             item.outcome = 'synced';
-                            return;
-                        }
-                        const error = record.errors[0];
-                        if (
-                            error?.code === 'ENTITY_IS_DELETED' ||
-                            error?.code === 'INVALID_CROSS_REFERENCE_KEY' ||
-                            error?.code === 'NOT_FOUND'
-                        ) {
-                            // The member was removed from the Campaign in Salesforce: it is recreated from our state.
-                            item.memberId = null;
-                            fail(item, record, true);
                             return;
                         }
                         fail(item, record, false);
@@ -727,14 +801,25 @@ export async function syncSession(
                 campaignUpdated = true;
                 if (!succeeded(update)) {
                     const error = subrequestErrors(update)[0]!;
-                    if (meansCampaignGone(error)) campaignGone = true;
-                    else
+                    if (campaignRead?.httpStatusCode !== 404)
                         logger.warn(
                             { sessionId, campaignId, error },
                             'the Campaign fields could not be updated'
                         );
                 } else session = { ...session, syncedVersion: session.version };
             }
+        }
+
+        // Registrants who are the same Salesforce person as another one of this pass share its outcome.
+        for (const item of work) {
+            const leader = item.leader;
+            if (!leader) continue;
+            item.sfObject = leader.sfObject;
+            item.sfId = leader.sfId;
+            item.memberId = leader.memberId;
+            item.outcome = leader.outcome;
+            item.error = leader.error;
+            item.immediate = leader.immediate;
         }
 
         if (campaignGone) {
@@ -789,6 +874,12 @@ export async function syncSession(
                 return { ...item.row, sfObject: item.sfObject, sfId: item.sfId, memberId: item.memberId };
             }
             const failure = failureOf(item.row.failure, item.error!, now(), item.immediate);
+            if (item.previous && !item.sfId && !item.memberId) {
+                // Not found again yet: keep where the person was, for the next attempt.
+                item.sfObject = item.previous.object;
+                item.sfId = item.previous.id;
+                item.memberId = item.previous.memberId;
+            }
             if (item.outcome === 'retry') {
                 if (failure.nextAttemptAt <= now()) result.more = true;
                 return {
@@ -825,6 +916,10 @@ export async function syncSession(
         claims.releaseAll(owner);
     }
 
+    function stateOf(item: Work): PersonState {
+        return memberStateOf.get(item) ?? item.row.state;
+    }
+
     function personBody(item: Work, object: 'Lead' | 'Contact'): SfRecord {
         const record = newPersonRecord(object, item.row.state, settings, metadata, today);
         if (object === 'Contact' && accountFor.has(item)) record.AccountId = accountFor.get(item)!;
@@ -838,14 +933,10 @@ export async function syncSession(
             fields: []
         };
         item.error = error;
-        if (
-            error.code === 'CANNOT_UPDATE_CONVERTED_LEAD' ||
-            (error.code === 'ENTITY_IS_DELETED' && !meansCampaignGone(error))
-        ) {
-            // The Lead was converted or deleted since we matched it: match the person again.
-            item.sfObject = null;
-            item.sfId = null;
-            item.memberId = null;
+        if (MOVED_CODES.has(error.code)) {
+            // The record or member was deleted, merged or converted since we stored it (or the Campaign is gone, which
+            // the Campaign read of this request tells): the next pass looks for where the person went, starting from
+            // the ids kept here.
             item.outcome = 'retry';
             item.immediate = true;
             return;
@@ -944,34 +1035,143 @@ async function assignAccounts(
     return complete;
 }
 
+/** Ids of the Lead/Contact records of a pass: the store links other registrants of the session to the same ones. */
+function linkedIds(work: readonly Work[]): string[] {
+    return [...new Set(work.filter((item) => item.sfId).map((item) => item.sfId!))];
+}
+
+/**
+ * One Salesforce person, one CampaignMember: registrants of a pass who resolve to the same Lead/Contact (or, when new,
+ * share an e-mail compared case-insensitively) are written once, by a leader — the one that already has a member or a
+ * record — and the others follow its outcome. The member shows the highest attendance of them all, the stored
+ * registrants of the session linked to the same record included, and a replay watched by any of them.
+ * @returns the state each leader writes on its member, when it differs from its own
+ */
+function shareMembers(work: Work[], linked: readonly PersonRow[]): Map<Work, PersonState> {
+    const groups = new Map<string, Work[]>();
+    for (const item of work) {
+        if (item.outcome !== 'pending') continue;
+        const key = item.sfId ?? `new:${emailKey(item.email)}`;
+        groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
+    const inPass = new Set(work.map((item) => item.row.personId));
+    const states = new Map<Work, PersonState>();
+    for (const [key, items] of groups) {
+        const leader = items.find((item) => item.memberId) ?? items.find((item) => item.sfId) ?? items[0]!;
+        for (const item of items) if (item !== leader) item.leader = leader;
+        const others = linked.filter((row) => row.sfId === key && !inPass.has(row.personId));
+        if (!leader.memberId) leader.memberId = others.find((row) => row.memberId)?.memberId ?? null;
+        const candidates = [...items.map((item) => item.row.state), ...others.map((row) => row.state)];
+        if (candidates.length === 1) continue;
+        const best = candidates.reduce((top, state) =>
+            ATTENDANCE_RANK[state.attendance] > ATTENDANCE_RANK[top.attendance] ? state : top
+        );
+        const replay = candidates.find((state) => state.replayWatched);
+        states.set(leader, {
+            ...best,
+            replayWatched: replay !== undefined,
+            replayWatchedAt: best.replayWatchedAt ?? replay?.replayWatchedAt ?? null
+        });
+    }
+    return states;
+}
+
+/**
+ * Finds where registrants went whose stored record or member moved, from one lookup request: the member's current
+ * parent if it is still on the Campaign (a merge re-parents it to the master, a conversion adds the Contact), else the
+ * stored record read with queryAll — a merged one leads to its `MasterRecordId`, a converted Lead to its Contact, a
+ * live one is still right (only the member was removed). The rest are matched by e-mail again.
+ * @returns the ids known to lead nowhere (deleted without a merge, or purged), never to be matched again
+ */
+export function relocatePeople(
+    items: (Resolvable & { previous: PreviousLink | null; memberId: string | null })[],
+    members: { Id: string; LeadId: string | null; ContactId: string | null }[] | undefined,
+    contacts: Record<string, unknown>[] | undefined,
+    leads: Record<string, unknown>[] | undefined,
+    logger: Logger,
+    sessionId: string
+): Set<string> {
+    const dead = new Set<string>();
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const row of [...(contacts ?? []), ...(leads ?? [])]) byId.set(String(row.Id), row);
+    for (const item of items) {
+        const previous = item.previous;
+        if (!previous) continue;
+        const member = previous.memberId ? members?.find((row) => row.Id === previous.memberId) : undefined;
+        let found: Resolution | null = null;
+        let how = '';
+        if (member && (member.ContactId || member.LeadId)) {
+            found = member.ContactId
+                ? { object: 'Contact', id: member.ContactId, record: null }
+                : { object: 'Lead', id: member.LeadId!, record: null };
+            item.memberId = member.Id;
+            how = 'its Campaign member now belongs to this record';
+        } else if (previous.id && previous.object) {
+            const row = byId.get(previous.id);
+            if (row?.IsConverted === true && row.ConvertedContactId) {
+                found = { object: 'Contact', id: String(row.ConvertedContactId), record: null };
+                how = 'the Lead was converted';
+            } else if (row?.IsDeleted === true && row.MasterRecordId) {
+                found = { object: previous.object, id: String(row.MasterRecordId), record: null };
+                how = `the ${previous.object} was merged into another one`;
+            } else if (row && row.IsDeleted !== true) {
+                found = { object: previous.object, id: previous.id, record: row };
+                how = 'the record is still there';
+            } else dead.add(previous.id);
+        }
+        if (!found) continue;
+        item.resolution = found;
+        logger.info(
+            { sessionId, personId: item.row.personId, from: previous.id, to: found.id },
+            "a registrant's Salesforce record moved: %s",
+            how
+        );
+    }
+    return dead;
+}
+
 /**
  * Matches people to existing records: a Contact by e-mail first, else an unconverted Lead, else the Contact a
  * converted Lead became. Several matches: the oldest record (CreatedDate, then Id) — stable across sessions, so a
- * person is always added through the same record. Case-insensitive, as Salesforce compares e-mails.
+ * person is always added through the same record. Case-insensitive, as Salesforce compares e-mails. Rows read with
+ * queryAll may be merged records (deleted, `MasterRecordId` set): they stand for their master, after the live ones of
+ * their type; other deleted rows and the ids in `dead` are never used.
  */
 export function resolvePeople(
     items: Resolvable[],
     contacts: Record<string, unknown>[] | undefined,
     leads: Record<string, unknown>[] | undefined,
     logger: Logger,
-    sessionId: string
+    sessionId: string,
+    dead: ReadonlySet<string> = new Set()
 ) {
     const byEmail = <T extends Record<string, unknown>>(rows: T[] | undefined) => {
         const map = new Map<string, T[]>();
         for (const row of rows ?? []) {
-            const key = String(row.Email ?? '').toLowerCase();
+            const key = emailKey(String(row.Email ?? ''));
             map.set(key, [...(map.get(key) ?? []), row]);
         }
         return map;
     };
+    const live = (row: Record<string, unknown>) => row.IsDeleted !== true && !dead.has(String(row.Id));
+    const merged = (row: Record<string, unknown>) =>
+        row.IsDeleted === true && !!row.MasterRecordId && !dead.has(String(row.MasterRecordId));
     const contactsByEmail = byEmail(contacts);
     const leadsByEmail = byEmail(leads);
     for (const item of items) {
-        const key = item.email.toLowerCase();
-        const contactMatches = contactsByEmail.get(key) ?? [];
-        const leadMatches = leadsByEmail.get(key) ?? [];
-        const openLeads = leadMatches.filter((lead) => lead.IsConverted !== true);
-        const converted = leadMatches.filter((lead) => lead.IsConverted === true && lead.ConvertedContactId);
+        const key = emailKey(item.email);
+        const contactRows = contactsByEmail.get(key) ?? [];
+        const leadRows = leadsByEmail.get(key) ?? [];
+        const contactMatches = contactRows.filter(live);
+        const mergedContacts = contactRows.filter(merged);
+        const openLeads = leadRows.filter((lead) => live(lead) && lead.IsConverted !== true);
+        const mergedLeads = leadRows.filter((lead) => merged(lead) && lead.IsConverted !== true);
+        const converted = leadRows.filter(
+            (lead) =>
+                lead.IsConverted === true &&
+                lead.ConvertedContactId &&
+                !dead.has(String(lead.ConvertedContactId))
+        );
         if (contactMatches.length + openLeads.length > 1) {
             logger.info(
                 {
@@ -990,8 +1190,16 @@ export function resolvePeople(
                 id: String(contactMatches[0].Id),
                 record: contactMatches[0]
             };
+        else if (mergedContacts[0])
+            item.resolution = {
+                object: 'Contact',
+                id: String(mergedContacts[0].MasterRecordId),
+                record: null
+            };
         else if (openLeads[0])
             item.resolution = { object: 'Lead', id: String(openLeads[0].Id), record: openLeads[0] };
+        else if (mergedLeads[0])
+            item.resolution = { object: 'Lead', id: String(mergedLeads[0].MasterRecordId), record: null };
         else if (converted[0])
             item.resolution = {
                 object: 'Contact',
