@@ -1,6 +1,6 @@
 // The load generator, run in its own process by processes.ts: reads a LoadPlan on stdin, sends webhooks to the URL
 // open-loop (a fixed rate, latency counted from each request's scheduled time so that a stall is not hidden) or
-// closed-loop (N senders back to back), and prints a LoadResult as JSON on stdout.
+// closed-loop (N senders back to back, for a duration or a number of requests), and prints a LoadResult as JSON on stdout.
 import { text } from 'node:stream/consumers';
 import type { LoadPlan, LoadResult } from './processes.ts';
 
@@ -71,8 +71,9 @@ if (plan.rate) {
     }
 } else {
     let next = 0;
+    const limit = plan.count ?? Infinity;
     const sender = async () => {
-        while (performance.now() - started < durationMs) {
+        while (next < limit && (plan.count !== undefined || performance.now() - started < durationMs)) {
             const index = next++;
             await send(index, performance.now());
         }

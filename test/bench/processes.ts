@@ -162,6 +162,8 @@ export interface LoadPlan {
     rate?: number;
     /** Closed loop: this many senders, each sending its next request once the previous one is answered. */
     concurrency?: number;
+    /** Closed loop only: stop after this many requests instead of after `seconds`. */
+    count?: number;
     seconds: number;
     /** Open loop only: seconds sent first, on the same schedule, and not measured. */
     warmupSeconds?: number;

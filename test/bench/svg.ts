@@ -1,6 +1,6 @@
 // The benchmark's figure as a hand-written SVG: the distribution of "webhook sent → member visible" latency (CDF,
 // ours vs the per-record baseline) and the API calls of each phase per 1,000 registrants (bars on a log scale,
-// since the two differ by orders of magnitude).
+// since the two differ by orders of magnitude), then every figure of the run with its target.
 
 export interface PlotInput {
     title: string;
@@ -8,6 +8,8 @@ export interface PlotInput {
     visibleMs: { ours: number[]; baseline: number[] };
     /** Label → calls per 1,000 registrants, for ours and the baseline. */
     calls: Array<{ label: string; ours: number; baseline: number }>;
+    /** Every figure with its target, printed under the plots (cells already formatted). */
+    table?: { header: string[]; rows: string[][] };
 }
 
 const COLORS = { ours: '#1f77b4', baseline: '#d62728', grid: '#e3e3e3', axis: '#444', text: '#222' };
@@ -29,7 +31,10 @@ function cdfPath(samples: number[], x: (ms: number) => number, y: (share: number
 
 export function renderPlot(input: PlotInput): string {
     const width = 960;
-    const height = 420;
+    const rowHeight = 18;
+    const tableRows = input.table ? input.table.rows.length + 1 : 0;
+    const tableTop = 420;
+    const height = tableTop + (tableRows ? tableRows * rowHeight + 24 : 0);
     const parts: string[] = [];
     const text = (x: number, y: number, content: string, attributes = '') =>
         parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attributes}>${escapeXml(content)}</text>`);
@@ -89,11 +94,29 @@ export function renderPlot(input: PlotInput): string {
     text(right.x + right.w / 2, right.y - 10, 'Salesforce API calls per 1,000 registrants (log)', 'font-size="13" text-anchor="middle" font-weight="bold"');
 
     // Legend.
-    const legendY = height - 18;
+    const legendY = tableTop - 18;
     parts.push(`<rect x="${left.x}" y="${legendY - 10}" width="14" height="10" fill="${COLORS.ours}"/>`);
     text(left.x + 20, legendY, 'livestorm-salesforce listener', 'font-size="12"');
     parts.push(`<rect x="${left.x + 220}" y="${legendY - 10}" width="14" height="10" fill="${COLORS.baseline}"/>`);
     text(left.x + 240, legendY, 'per-record baseline (10 requests in parallel)', 'font-size="12"');
+
+    // Figures and targets.
+    if (input.table) {
+        const columns = [70, 650, 760, 880, 940];
+        const anchors = ['start', 'end', 'end', 'end', 'end'];
+        const row = (cells: string[], y: number, attributes: string) =>
+            cells.forEach((cell, column) =>
+                text(columns[column]!, y, cell, `font-size="12" text-anchor="${anchors[column]}" ${attributes}`)
+            );
+        const headerY = tableTop + rowHeight;
+        row(input.table.header, headerY, 'font-weight="bold"');
+        parts.push(`<line x1="${left.x}" x2="${width - 20}" y1="${headerY + 5}" y2="${headerY + 5}" stroke="${COLORS.axis}"/>`);
+        input.table.rows.forEach((cells, index) => {
+            const verdict = cells[cells.length - 1];
+            const color = verdict === 'MISS' ? COLORS.baseline : verdict === 'PASS' ? '#2ca02c' : COLORS.text;
+            row(cells, headerY + (index + 1) * rowHeight, `fill="${color}"`);
+        });
+    }
 
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" fill="${COLORS.text}">\n${parts.join('\n')}\n</svg>\n`;
 }
