@@ -1,0 +1,537 @@
+// The Store, written once for both databases over a SqlDriver (sqlite.ts, postgres.ts): every query below runs
+// unchanged in SQLite 3.45+ and PostgreSQL 13+. Rows and columns are mapped in rows.ts, the schema lives in schema.ts.
+// Writes of many rows are multi-row statements (VALUES lists of the driver's rowsPerStatement rows), not a round trip each.
+import {
+    deliveryOf,
+    eventColumns,
+    eventOf,
+    json,
+    num,
+    personColumns,
+    personOf,
+    personSyncColumns,
+    sessionColumns,
+    sessionOf,
+    sessionSyncColumns,
+    syncLogEntryOf,
+    text
+} from './rows.ts';
+import type { Columns } from './rows.ts';
+import { COLUMN_TYPES } from './schema.ts';
+import type { ColumnTypes } from './schema.ts';
+import { placeholders } from './sql.ts';
+import type { SqlDriver, SqlExecutor, SqlValue } from './sql.ts';
+import type {
+    DeliveryState,
+    EventRow,
+    FoldCommit,
+    NewDelivery,
+    PersonRow,
+    SessionCounts,
+    Store
+} from './store.ts';
+
+export interface SqlStoreOptions {
+    /**
+     * Deliveries that arrive while the event loop is busy share one transaction, hence one fsync (the embedded
+     * store's durable throughput). Each append still resolves only after its own row is committed.
+     */
+    groupAppends?: boolean;
+}
+
+function chunks<T>(rows: readonly T[], size: number): T[][] {
+    const result: T[][] = [];
+    for (let start = 0; start < rows.length; start += size) result.push(rows.slice(start, start + size));
+    return result;
+}
+
+function assertUniqueKeys<T>(rows: readonly T[], what: string, keyOf: (row: T) => string): void {
+    const seen = new Set<string>();
+    for (const row of rows) {
+        const key = keyOf(row);
+        if (seen.has(key)) throw new Error(`commitFold: ${what} ${key} appears twice in one commit`);
+        seen.add(key);
+    }
+}
+
+/** `INSERT INTO table (…) VALUES (…), (…) <tail>` for rows with the same columns, in chunks. */
+async function insertRows(
+    db: SqlExecutor,
+    table: string,
+    rows: readonly Columns[],
+    tail: string
+): Promise<void> {
+    for (const chunk of chunks(rows, db.rowsPerStatement)) {
+        const names = Object.keys(chunk[0]!);
+        const params: SqlValue[] = [];
+        const values = chunk.map((row) => {
+            const first = params.length + 1;
+            for (const name of names) params.push(row[name]!);
+            return `(${placeholders(names.length, first)})`;
+        });
+        await db.execute(
+            `INSERT INTO ${table} (${names.join(', ')}) VALUES ${values.join(', ')} ${tail}`,
+            params
+        );
+    }
+}
+
+/**
+ * Updates rows matched on `keys` from a typed VALUES list (a CTE both databases read; the CASTs give PostgreSQL the
+ * column types it cannot infer inside VALUES).
+ */
+async function updateRows(
+    db: SqlExecutor,
+    table: string,
+    keys: readonly string[],
+    types: Record<string, keyof ColumnTypes>,
+    columnTypes: ColumnTypes,
+    rows: readonly Columns[]
+): Promise<void> {
+    for (const chunk of chunks(rows, db.rowsPerStatement)) {
+        const names = Object.keys(chunk[0]!);
+        const params: SqlValue[] = [];
+        const values = chunk.map((row) => {
+            const cells = names.map((name) => {
+                params.push(row[name]!);
+                return `CAST($${params.length} AS ${columnTypes[types[name] ?? 'text']})`;
+            });
+            return `(${cells.join(', ')})`;
+        });
+        const assignments = names.filter((name) => !keys.includes(name)).map((name) => `${name} = r.${name}`);
+        const match = keys.map((key) => `${table}.${key} = r.${key}`).join(' AND ');
+        await db.execute(
+            `WITH r (${names.join(', ')}) AS (VALUES ${values.join(', ')})
+             UPDATE ${table} SET ${assignments.join(', ')} FROM r WHERE ${match}`,
+            params
+        );
+    }
+}
+
+/** Column types of the person sync columns, for updateRows (everything else is text). */
+const PERSON_SYNC_TYPES: Record<string, keyof ColumnTypes> = {
+    synced_version: 'integer',
+    failure: 'json',
+    next_attempt_at: 'bigint',
+    failed_at: 'bigint',
+    warnings: 'json',
+    written_at: 'bigint'
+};
+
+const UPSERT_SESSION = `ON CONFLICT (session_id) DO UPDATE SET
+    event_id = excluded.event_id, state = excluded.state, version = excluded.version`;
+
+const UPSERT_PERSON = `ON CONFLICT (session_id, person_id) DO UPDATE SET
+    event_id = excluded.event_id, state = excluded.state, version = excluded.version,
+    role = excluded.role, attendance = excluded.attendance, replay_watched = excluded.replay_watched,
+    registration_order = excluded.registration_order, search_email = excluded.search_email,
+    search_name = excluded.search_name`;
+
+// A row known only as a placeholder (no title yet) takes the details of a row that has them; the admin's enabled
+// choice survives that, and a row with a title is never touched by a fold.
+const INSERT_EVENT_IF_ABSENT = `ON CONFLICT (event_id) DO UPDATE SET
+    title = excluded.title, on_demand = excluded.on_demand,
+    registration_link = excluded.registration_link, fetched_at = excluded.fetched_at,
+    enabled = coalesce(events.enabled, excluded.enabled)
+    WHERE events.title IS NULL AND excluded.title IS NOT NULL`;
+
+async function insertDelivery(
+    db: SqlExecutor,
+    delivery: NewDelivery
+): Promise<{ id: number; duplicate: boolean }> {
+    const inserted = await db.execute(
+        `INSERT INTO deliveries (received_at, event, body, body_hash, state, error)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (body_hash) DO NOTHING
+         RETURNING id`,
+        [
+            delivery.receivedAt,
+            delivery.event,
+            delivery.body,
+            delivery.bodyHash,
+            delivery.quarantineReason === undefined ? 'pending' : 'quarantined',
+            delivery.quarantineReason ?? null
+        ]
+    );
+    if (inserted.rows[0]) return { id: num(inserted.rows[0].id), duplicate: false };
+    const existing = await db.execute('SELECT id FROM deliveries WHERE body_hash = $1', [delivery.bodyHash]);
+    if (!existing.rows[0]) throw new Error('appendDelivery: a conflicting delivery vanished');
+    return { id: num(existing.rows[0].id), duplicate: true };
+}
+
+/** Writes a fold's rows and delivery states on `db` (the caller's transaction). */
+export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<void> {
+    assertUniqueKeys(commit.sessions, 'session', (row) => row.sessionId);
+    assertUniqueKeys(commit.people, 'person', (row) => `${row.sessionId}/${row.personId}`);
+    // Serialised before the first statement: a row that cannot be written fails the commit before anything is sent.
+    const sessions = commit.sessions.map(sessionColumns);
+    const people = commit.people.map(personColumns);
+    // Rows in key order: two databases sessions writing overlapping rows lock them in the same order.
+    const events = [...new Map(commit.events.map((row) => [row.eventId, row])).values()]
+        .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0))
+        .map(eventColumns);
+    if (sessions.length) await insertRows(db, 'sessions', sessions, UPSERT_SESSION);
+    if (people.length) await insertRows(db, 'people', people, UPSERT_PERSON);
+    if (events.length) await insertRows(db, 'events', events, INSERT_EVENT_IF_ABSENT);
+    const doneIds = [...new Set(commit.doneDeliveryIds)];
+    for (const ids of chunks(doneIds, db.rowsPerStatement)) {
+        const done = await db.execute(
+            `UPDATE deliveries SET state = 'done', error = NULL WHERE id IN (${placeholders(ids.length)})`,
+            ids
+        );
+        if (done.changes !== ids.length) throw new Error('commitFold: a consumed delivery does not exist');
+    }
+    for (const { id, reason } of commit.quarantined) {
+        const quarantined = await db.execute(
+            `UPDATE deliveries SET state = 'quarantined', error = $2 WHERE id = $1`,
+            [id, reason]
+        );
+        if (quarantined.changes === 0) throw new Error(`commitFold: no delivery ${id}`);
+    }
+}
+
+/** The shared Store over a driver. */
+export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
+    const types = COLUMN_TYPES[driver.dialect];
+    const rows = async (sql: string, params: readonly SqlValue[] = []) =>
+        (await driver.execute(sql, params)).rows;
+
+    type PendingAppend = {
+        delivery: NewDelivery;
+        resolve: (value: { id: number; duplicate: boolean }) => void;
+        reject: (error: unknown) => void;
+    };
+    let appendQueue: PendingAppend[] = [];
+    const flushAppends = async () => {
+        const batch = appendQueue;
+        appendQueue = [];
+        try {
+            const results = await driver.transaction(async (tx) => {
+                const stored: { id: number; duplicate: boolean }[] = [];
+                for (const entry of batch) stored.push(await insertDelivery(tx, entry.delivery));
+                return stored;
+            });
+            batch.forEach((entry, index) => entry.resolve(results[index]!));
+        } catch (error) {
+            batch.forEach((entry) => entry.reject(error));
+        }
+    };
+
+    const store: Store = {
+        appendDelivery(delivery) {
+            if (!options.groupAppends) return insertDelivery(driver, delivery);
+            return new Promise((resolve, reject) => {
+                appendQueue.push({ delivery, resolve, reject });
+                if (appendQueue.length === 1) setImmediate(() => void flushAppends());
+            });
+        },
+
+        async pendingDeliveries(limit) {
+            return (
+                await rows(`SELECT * FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT $1`, [limit])
+            ).map(deliveryOf);
+        },
+
+        // Newest first: this feeds the admin page.
+        async listDeliveries(filter) {
+            const offset = filter.offset ?? 0;
+            const found =
+                filter.state === undefined
+                    ? await rows('SELECT * FROM deliveries ORDER BY id DESC LIMIT $1 OFFSET $2', [
+                          filter.limit,
+                          offset
+                      ])
+                    : await rows(
+                          'SELECT * FROM deliveries WHERE state = $1 ORDER BY id DESC LIMIT $2 OFFSET $3',
+                          [filter.state, filter.limit, offset]
+                      );
+            return found.map(deliveryOf);
+        },
+
+        async countDeliveries() {
+            const counts: Record<DeliveryState, number> = { pending: 0, done: 0, quarantined: 0 };
+            for (const row of await rows('SELECT state, count(*) AS n FROM deliveries GROUP BY state')) {
+                counts[text(row.state) as DeliveryState] = num(row.n);
+            }
+            return counts;
+        },
+
+        // The error stays as the last known reason until the delivery is folded again.
+        async requeueDelivery(id) {
+            return (
+                (await driver.execute(`UPDATE deliveries SET state = 'pending' WHERE id = $1`, [id]))
+                    .changes > 0
+            );
+        },
+
+        async commitFold(commit) {
+            await driver.transaction((tx) => writeFold(tx, commit));
+        },
+
+        async getSessions(sessionIds) {
+            if (sessionIds.length === 0) return [];
+            const ids = [...new Set(sessionIds)];
+            return (
+                await rows(
+                    `SELECT * FROM sessions WHERE session_id IN (${placeholders(ids.length)}) ORDER BY session_id`,
+                    ids
+                )
+            ).map(sessionOf);
+        },
+
+        async listSessions(filter) {
+            const found =
+                filter?.eventId === undefined
+                    ? await rows('SELECT * FROM sessions ORDER BY session_id')
+                    : await rows('SELECT * FROM sessions WHERE event_id = $1 ORDER BY session_id', [
+                          filter.eventId
+                      ]);
+            return found.map(sessionOf);
+        },
+
+        async getPeople(sessionId, personIds) {
+            if (personIds === undefined) {
+                return (
+                    await rows('SELECT * FROM people WHERE session_id = $1 ORDER BY person_id', [sessionId])
+                ).map(personOf);
+            }
+            const found: PersonRow[] = [];
+            for (const ids of chunks([...new Set(personIds)], driver.rowsPerStatement)) {
+                const page = await rows(
+                    `SELECT * FROM people WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
+                    [sessionId, ...ids]
+                );
+                found.push(...page.map(personOf));
+            }
+            return found.sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
+        },
+
+        async peopleLinkedTo(sessionId, sfIds) {
+            const found: PersonRow[] = [];
+            for (const ids of chunks([...new Set(sfIds)], driver.rowsPerStatement)) {
+                const page = await rows(
+                    `SELECT * FROM people WHERE session_id = $1 AND sf_id IN (${placeholders(ids.length, 2)})`,
+                    [sessionId, ...ids]
+                );
+                found.push(...page.map(personOf));
+            }
+            return found.sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
+        },
+
+        // A session whose own failure is not due waits as a whole (its people need its Campaign); people whose
+        // failure is not due do not make their session due on their own. The candidates are the distinct sessions of
+        // dirty people, found by jumping from one session to the next in people_dirty (a loose index scan) instead of
+        // reading every dirty person: after a large registration burst that is 200 index seeks, not 100,000 rows.
+        async dirtySessionIds(now) {
+            const found = await rows(
+                `WITH RECURSIVE candidates (session_id) AS (
+                     SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
+                     UNION ALL
+                     SELECT (
+                         SELECT min(session_id) FROM people
+                         WHERE version > synced_version AND session_id > candidates.session_id
+                     )
+                     FROM candidates WHERE candidates.session_id IS NOT NULL
+                 )
+                 SELECT session_id FROM sessions
+                 WHERE version > synced_version AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                   AND set_aside IS NULL
+                 UNION
+                 SELECT c.session_id FROM candidates c
+                 WHERE c.session_id IS NOT NULL
+                   AND EXISTS (
+                       SELECT 1 FROM people p
+                       WHERE p.session_id = c.session_id AND p.version > p.synced_version
+                         AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= $1)
+                   )
+                   AND NOT EXISTS (
+                       SELECT 1 FROM sessions s
+                       WHERE s.session_id = c.session_id AND (s.next_attempt_at > $1 OR s.set_aside IS NOT NULL)
+                   )
+                 ORDER BY session_id`,
+                [now]
+            );
+            return found.map((row) => text(row.session_id));
+        },
+
+        async dirtyPeople(sessionId, now, limit) {
+            return (
+                await rows(
+                    `SELECT * FROM people
+                     WHERE session_id = $1 AND version > synced_version
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                     ORDER BY registration_order, person_id
+                     LIMIT $3`,
+                    [sessionId, now, limit]
+                )
+            ).map(personOf);
+        },
+
+        // The SQL is built from which filters are present, so every variant reads the people_search index in order
+        // from the cursor on and stops at the limit.
+        async searchPeople(search) {
+            const q = (search.q ?? '').trim().toLowerCase();
+            const conditions: string[] = [];
+            const params: SqlValue[] = [];
+            if (search.after) {
+                params.push(search.after.email, search.after.sessionId, search.after.personId);
+                conditions.push('(search_email, session_id, person_id) > ($1, $2, $3)');
+            }
+            if (search.sessionId !== undefined) {
+                params.push(search.sessionId);
+                conditions.push(`session_id = $${params.length}`);
+            }
+            if (q !== '') {
+                params.push(q);
+                const contains = (column: string) =>
+                    driver.dialect === 'sqlite'
+                        ? `instr(${column}, $${params.length}) > 0`
+                        : `strpos(${column}, $${params.length}) > 0`;
+                conditions.push(`(${contains('search_email')} OR ${contains('search_name')})`);
+            }
+            params.push(search.limit);
+            return (
+                await rows(
+                    `SELECT * FROM people ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                     ORDER BY search_email, session_id, person_id LIMIT $${params.length}`,
+                    params
+                )
+            ).map(personOf);
+        },
+
+        async saveSyncedPeople(people) {
+            if (people.length === 0) return;
+            const columns = people.map(personSyncColumns);
+            await driver.transaction((tx) =>
+                updateRows(tx, 'people', ['session_id', 'person_id'], PERSON_SYNC_TYPES, types, columns)
+            );
+        },
+
+        async saveSyncedSession(row) {
+            const columns = sessionSyncColumns(row);
+            await driver.execute(
+                `UPDATE sessions SET synced_version = $2, campaign_id = $3, campaign_created_by_us = $4,
+                    statuses_ready = $5, failure = $6, next_attempt_at = $7, set_aside = $8
+                 WHERE session_id = $1`,
+                [
+                    columns.session_id!,
+                    columns.synced_version!,
+                    columns.campaign_id!,
+                    columns.campaign_created_by_us!,
+                    columns.statuses_ready!,
+                    columns.failure!,
+                    columns.next_attempt_at!,
+                    columns.set_aside!
+                ]
+            );
+        },
+
+        // "Never synced" is 0 for every folded row (version >= 1) and version - 1 for a row still at 0 (dirty).
+        async resetSessionMembers(sessionId) {
+            await driver.execute(
+                `UPDATE people SET synced_version = CASE WHEN version - 1 < 0 THEN version - 1 ELSE 0 END,
+                    member_id = NULL, member_status = NULL
+                 WHERE session_id = $1`,
+                [sessionId]
+            );
+        },
+
+        async sessionCounts(sessionId): Promise<SessionCounts> {
+            const [row] = await rows(
+                `SELECT count(*) FILTER (WHERE role <> 'team_member') AS registrants,
+                        count(*) FILTER (WHERE attendance = 'attended' AND role <> 'team_member') AS attendees,
+                        count(*) FILTER (WHERE attendance = 'not_attended' AND role <> 'team_member') AS no_shows,
+                        count(*) FILTER (WHERE replay_watched AND role <> 'team_member') AS replay_viewers
+                 FROM people WHERE session_id = $1`,
+                [sessionId]
+            );
+            return {
+                registrants: num(row?.registrants),
+                attendees: num(row?.attendees),
+                noShows: num(row?.no_shows),
+                replayViewers: num(row?.replay_viewers)
+            };
+        },
+
+        async getEvent(eventId) {
+            const [row] = await rows('SELECT * FROM events WHERE event_id = $1', [eventId]);
+            return row ? eventOf(row) : undefined;
+        },
+
+        async putEvent(row: EventRow) {
+            await insertRows(
+                driver,
+                'events',
+                [eventColumns(row)],
+                `ON CONFLICT (event_id) DO UPDATE SET
+                    title = excluded.title, on_demand = excluded.on_demand,
+                    registration_link = excluded.registration_link, enabled = excluded.enabled,
+                    fetched_at = excluded.fetched_at`
+            );
+        },
+
+        async listEvents() {
+            return (await rows('SELECT * FROM events ORDER BY event_id')).map(eventOf);
+        },
+
+        // An event not seen yet gets a placeholder row so the choice is kept until its details arrive.
+        async setEventEnabled(eventId, enabled) {
+            await driver.execute(
+                `INSERT INTO events (event_id, title, on_demand, registration_link, enabled, fetched_at)
+                 VALUES ($1, NULL, FALSE, NULL, $2, NULL)
+                 ON CONFLICT (event_id) DO UPDATE SET enabled = excluded.enabled`,
+                [eventId, enabled]
+            );
+        },
+
+        async getSetting<T>(key: string) {
+            const [row] = await rows('SELECT value FROM settings WHERE key = $1', [key]);
+            if (!row) return undefined;
+            // SQLite hands back the JSON text; PostgreSQL the parsed JSONB value (a JSON string arrives as a string).
+            return (driver.dialect === 'sqlite' ? json<T>(row.value) : row.value) as T;
+        },
+
+        // undefined has no JSON form: storing it removes the key, so getSetting answers undefined again.
+        async setSetting(key, value) {
+            if (value === undefined) {
+                await driver.execute('DELETE FROM settings WHERE key = $1', [key]);
+                return;
+            }
+            await driver.execute(
+                `INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+                [key, JSON.stringify(value)]
+            );
+        },
+
+        async appendSyncLog(entry) {
+            await driver.execute(
+                `INSERT INTO sync_log (at, session_id, kind, api_calls, ok, failed, message)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+                [entry.at, entry.sessionId, entry.kind, entry.apiCalls, entry.ok, entry.failed, entry.message]
+            );
+        },
+
+        // Newest first, in the order the entries were written.
+        async listSyncLog(limit) {
+            return (await rows('SELECT * FROM sync_log ORDER BY id DESC LIMIT $1', [limit])).map(
+                syncLogEntryOf
+            );
+        },
+
+        async listFailures(limit) {
+            return (
+                await rows(
+                    `SELECT * FROM people WHERE failure IS NOT NULL
+                     ORDER BY failed_at DESC, session_id, person_id LIMIT $1`,
+                    [limit]
+                )
+            ).map(personOf);
+        },
+
+        async close() {
+            await driver.close();
+        }
+    };
+    return store;
+}
