@@ -38,6 +38,7 @@ describe('createLogger', () => {
                 token: 'top-level-token',
                 config: { accessToken: 'nested-access-token', clientSecret: 'nested-client-secret' },
                 deep: { salesforce: { secret: 'deep-secret' } },
+                jwt: { assertion: 'signed-jwt-assertion', privateKey: '-----BEGIN PRIVATE KEY-----abc' },
                 req: {
                     headers: {
                         authorization: 'Bearer header-token',
@@ -53,6 +54,8 @@ describe('createLogger', () => {
             'nested-access-token',
             'nested-client-secret',
             'deep-secret',
+            'signed-jwt-assertion',
+            'BEGIN PRIVATE KEY',
             'header-token',
             'cookie-value'
         ]) {

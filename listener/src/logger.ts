@@ -26,6 +26,11 @@ const SECRET_KEYS = [
     'clientSecret',
     'client_secret',
     'secret',
+    'privateKey',
+    'private_key',
+    // The signed JWT posted to the token endpoint (OAuth 2.0 JWT bearer flow) is a credential while it is valid.
+    'assertion',
+    'client_assertion',
     'password',
     'databaseUrl',
     'connectionString'

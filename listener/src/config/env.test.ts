@@ -246,6 +246,18 @@ describe('secretValues and configWarnings', () => {
         );
     });
 
+    it('lists the database password alone too, decoded', () => {
+        const config = parseEnv({
+            ...base,
+            ...token,
+            DATABASE_URL: 'postgres://livestorm:p%40ss-w0rd-long@db.internal:5432/livestorm'
+        });
+        expect(secretValues(config)).toContain('p@ss-w0rd-long');
+        expect(secretValues(config)).toContain(
+            'postgres://livestorm:p%40ss-w0rd-long@db.internal:5432/livestorm'
+        );
+    });
+
     it('warns about short tokens without refusing them', () => {
         const config = parseEnv({ ...token, LIVESTORM_WEBHOOK_TOKEN: 'short', ADMIN_TOKEN: 'tiny' });
         const warnings = configWarnings(config).join(' ');

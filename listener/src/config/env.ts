@@ -335,6 +335,17 @@ export function configWarnings(config: Config): string[] {
 }
 
 /** The secret values present in a config, for log scrubbing. */
+/** The password inside a PostgreSQL URL (a driver's error may quote it without the rest of the URL). */
+function databasePassword(url: string | null): string | null {
+    if (!url) return null;
+    try {
+        const password = decodeURIComponent(new URL(url).password);
+        return password === '' ? null : password;
+    } catch {
+        return null;
+    }
+}
+
 export function secretValues(config: Config): string[] {
     const salesforce = config.salesforce;
     const values = [
@@ -343,6 +354,7 @@ export function secretValues(config: Config): string[] {
         config.livestorm.webhookSecret,
         config.adminToken,
         config.databaseUrl,
+        databasePassword(config.databaseUrl),
         salesforce.mode === 'token' ? salesforce.accessToken : null,
         salesforce.mode === 'client_credentials' ? salesforce.clientSecret : null
     ];

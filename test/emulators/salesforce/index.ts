@@ -86,6 +86,8 @@ export interface EmulatorInspector {
     setFaults(faults: Partial<Faults>): void;
     setLatency(latencyMs: number, perRecordLatencyMs?: number): void;
     tokens(): number;
+    /** The access tokens issued so far (valid or expired), e.g. to check that none is ever logged. */
+    issuedTokens(): string[];
 }
 
 export interface SalesforceEmulator {
@@ -153,7 +155,8 @@ function createInspector(state: EmulatorState): EmulatorInspector {
             state.settings.latencyMs = latencyMs;
             if (perRecordLatencyMs !== undefined) state.settings.perRecordLatencyMs = perRecordLatencyMs;
         },
-        tokens: () => state.tokensIssued
+        tokens: () => state.tokensIssued,
+        issuedTokens: () => state.issuedTokens()
     };
 }
 

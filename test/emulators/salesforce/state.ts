@@ -141,6 +141,11 @@ export class EmulatorState {
         return token;
     }
 
+    /** Every access token issued so far, valid or expired. */
+    issuedTokens(): string[] {
+        return [...this.tokens.keys()];
+    }
+
     tokenValid(token: string | undefined): boolean {
         return token !== undefined && this.tokens.get(token) === true;
     }
