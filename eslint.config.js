@@ -49,8 +49,14 @@ export default defineConfig([
     },
     {
         files: ['**/*.js'],
-        ignores: ['force-app/**'],
+        ignores: ['force-app/**', 'listener/src/admin/assets/**'],
         extends: [eslintJs.configs.recommended],
         languageOptions: { globals: { ...globals.node } }
+    },
+    // The admin page's script runs in the browser.
+    {
+        files: ['listener/src/admin/assets/**/*.js'],
+        extends: [eslintJs.configs.recommended],
+        languageOptions: { globals: { ...globals.browser }, sourceType: 'script' }
     }
 ]);

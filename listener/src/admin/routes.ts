@@ -1,12 +1,19 @@
-// /admin (the page) and /admin/api/* (JSON). Actions accept a JSON call or a plain form post from the page; a form
-// post is answered with a redirect back to the page section so the page needs no script.
+// /admin (the views) and /admin/api/* (JSON). Every action accepts a JSON call with `Authorization: Bearer` (scripts)
+// or a form post from the page (the browser session); a form post is answered with a redirect to the view it came
+// from, which then shows a confirmation kept on the server (never read from the query string).
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { applySettings, parseSettings, saveSettings, SettingsError } from '../config/settings.ts';
+import { saveSettings, applySettings, SettingsError } from '../config/settings.ts';
+import { checkSettingsText, describeProblem } from '../config/settings-text.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliveryState } from '../store/store.ts';
+import { serveAsset } from './assets.ts';
 import { requireAdmin } from './auth.ts';
-import { adminPage, loginPage } from './page.ts';
+import { loginPage } from './layout.ts';
+import { createNotices } from './notices.ts';
+import type { Notices } from './notices.ts';
+import { deliveriesPage, eventsPage, overviewPage, settingsPage, syncLogPage } from './page.ts';
+import { adminSecurityHeaders, cookieCsrfProtection } from './security.ts';
 import {
     deliveriesView,
     eventView,
@@ -21,6 +28,8 @@ import type { AdminContext } from './views.ts';
 export interface AdminDeps extends AdminContext {
     adminToken: string;
     logger: Logger;
+    /** Where confirmations wait for the browser that acted; one per app when omitted. */
+    notices?: Notices;
 }
 
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'done', 'quarantined'];
@@ -30,26 +39,39 @@ function isFormPost(c: Context): boolean {
     return type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data');
 }
 
-function done(c: Context, anchor: string, body: Record<string, unknown>, status: 200 | 202 = 200): Response {
-    if (isFormPost(c)) return c.redirect(`/admin#${anchor}`, 303);
-    return c.json(body, status);
-}
-
 function intQuery(c: Context, name: string, fallback: number, max: number): number {
     const value = Number(c.req.query(name) ?? fallback);
     return Number.isInteger(value) && value >= 0 ? Math.min(value, max) : fallback;
 }
 
-function settingsRejected(c: Context, message: string): Response {
-    if (isFormPost(c)) return c.redirect(`/admin?settingsError=${encodeURIComponent(message)}#settings`, 303);
-    return c.json({ error: message }, 400);
-}
-
 /** The admin sub-app; mount it with `app.route('/admin', createAdminRoutes(deps))`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
     const { store, engine, logger } = deps;
+    const notices = deps.notices ?? createNotices();
     const admin = new Hono();
 
+    /** Answers an action: JSON for a script, or a redirect to `view` with `message` shown there for the page. */
+    const done = (
+        c: Context,
+        view: string,
+        message: string,
+        body: Record<string, unknown>,
+        status: 200 | 202 = 200
+    ): Response => {
+        if (isFormPost(c)) {
+            notices.put(c, { kind: 'done', text: message });
+            return c.redirect(view, 303);
+        }
+        return c.json({ ...body, message }, status);
+    };
+
+    admin.use('*', adminSecurityHeaders());
+    admin.use('*', async (c, next) => {
+        await next();
+        c.header('Cache-Control', c.req.path.startsWith('/admin/assets/') ? 'no-cache' : 'no-store');
+    });
+    // The style sheet and the script carry nothing secret: the sign-in page needs them before any session.
+    admin.get('/assets/:name', serveAsset);
     admin.use(
         '*',
         requireAdmin(deps.adminToken, (c) => {
@@ -60,36 +82,32 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
             return c.html(loginPage(c.req.query('token') !== undefined), 401);
         })
     );
-    admin.use('*', async (c, next) => {
-        await next();
-        c.header('Cache-Control', 'no-store');
-        c.header('X-Frame-Options', 'DENY');
-    });
+    admin.use('*', cookieCsrfProtection());
 
-    admin.get('/', async (c) => {
-        const [health, sessions, events, quarantine, failures, syncLog] = await Promise.all([
-            healthView(deps),
-            sessionsView(deps),
-            eventsView(deps),
-            deliveriesView(deps, { state: 'quarantined', limit: 100 }),
-            failuresView(deps, 100),
-            syncLogView(deps, 50)
-        ]);
+    // ---- views
+    admin.get('/', async (c) => c.html(overviewPage(await healthView(deps), notices.take(c))));
+    admin.get('/events', async (c) => c.html(eventsPage(await eventsView(deps), notices.take(c))));
+    admin.get('/deliveries', async (c) =>
+        c.html(
+            deliveriesPage(await deliveriesView(deps, { state: 'quarantined', limit: 200 }), notices.take(c))
+        )
+    );
+    admin.get('/sync-log', async (c) => c.html(syncLogPage(await syncLogView(deps, 200), notices.take(c))));
+    admin.get('/settings', (c) => {
+        const notice = notices.take(c);
+        const kept = notice?.settingsText;
         return c.html(
-            adminPage({
-                health,
-                sessions,
-                events,
-                quarantine,
-                failures,
-                syncLog,
-                settings: deps.settings,
+            settingsPage({
+                text: kept ?? JSON.stringify(deps.settings, null, 2),
                 configFile: deps.config.configFile,
-                settingsError: c.req.query('settingsError') ?? null
+                problems: kept === undefined ? [] : (notice?.problems ?? []),
+                // The problems are listed beside the box; any other notice is shown as it is.
+                ...(notice && !notice.problems?.length ? { notice } : {})
             })
         );
     });
 
+    // ---- API
     admin.get('/api/health', async (c) => c.json(await healthView(deps)));
     admin.get('/api/sessions', async (c) => c.json({ sessions: await sessionsView(deps) }));
     admin.get('/api/events', async (c) => c.json({ events: await eventsView(deps) }));
@@ -117,7 +135,15 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
             enabled,
             fetchedAt: null
         };
-        return done(c, 'events', { event: eventView(event, deps.settings) });
+        const view = eventView(event, deps.settings);
+        const name = view.title ? `"${view.title}"` : eventId;
+        const message =
+            enabled === true
+                ? `Event ${name} enabled: its sessions are synced to Salesforce again.`
+                : enabled === false
+                  ? `Event ${name} disabled: its sessions are no longer synced (deliveries are still stored).`
+                  : `Event ${name} follows the ${view.because} again: ${view.enabled ? 'enabled' : 'disabled'}.`;
+        return done(c, '/admin/events', message, { event: view });
     });
 
     admin.get('/api/deliveries', async (c) => {
@@ -135,10 +161,20 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
 
     admin.post('/api/deliveries/:id{[0-9]+}/replay', async (c) => {
         const id = Number(c.req.param('id'));
-        if (!(await store.requeueDelivery(id))) return c.json({ error: `no delivery ${id}` }, 404);
+        if (!(await store.requeueDelivery(id))) {
+            const message = `There is no delivery ${id}: it may have been replayed already.`;
+            if (isFormPost(c)) {
+                notices.put(c, { kind: 'problem', text: message });
+                return c.redirect('/admin/deliveries', 303);
+            }
+            return c.json({ error: message }, 404);
+        }
         logger.info({ deliveryId: id }, 'delivery queued again from the admin page');
         engine.notify();
-        return done(c, 'quarantine', { requeued: true, id });
+        return done(c, '/admin/deliveries', `Delivery ${id} queued again: it is folded in a moment.`, {
+            requeued: true,
+            id
+        });
     });
 
     admin.get('/api/failures', async (c) =>
@@ -158,33 +194,57 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
         }
         const retried = await engine.retryFailures(sessionId);
         logger.info({ sessionId, retried }, 'failed records retried from the admin page');
-        return done(c, 'failures', { retried }, 202);
+        return done(
+            c,
+            sessionId ? `/admin/people?session=${encodeURIComponent(sessionId)}` : '/admin/people',
+            `${retried} failed record${retried === 1 ? '' : 's'} queued for a retry now.`,
+            { retried },
+            202
+        );
     });
 
     admin.get('/api/settings', (c) =>
         c.json({ settings: deps.settings, configFile: deps.config.configFile })
     );
-    // Settings are validated by the same schema as the file, written to CONFIG_FILE, then applied to the running
-    // listener without a restart.
+    // Settings are checked by the same schema as the file (each problem with its line and column), written to
+    // CONFIG_FILE, then applied to the running listener without a restart. A form post with problems keeps the
+    // admin's text for the settings view.
     admin.post('/api/settings', async (c) => {
-        let json: unknown;
-        try {
-            json = isFormPost(c)
-                ? JSON.parse(String((await c.req.parseBody()).settings ?? ''))
-                : await c.req.json();
-        } catch {
-            return settingsRejected(c, 'the settings are not valid JSON');
+        const form = isFormPost(c);
+        const text = form ? String((await c.req.parseBody()).settings ?? '') : await c.req.text();
+        const check = checkSettingsText(text);
+        if (!check.ok) {
+            const summary = `Settings not saved: ${check.problems.length === 1 ? '1 problem' : `${check.problems.length} problems`} to fix.`;
+            if (form) {
+                notices.put(c, {
+                    kind: 'problem',
+                    text: summary,
+                    settingsText: text,
+                    problems: check.problems
+                });
+                return c.redirect('/admin/settings', 303);
+            }
+            return c.json(
+                { error: `${summary} ${describeProblem(check.problems[0]!)}`, problems: check.problems },
+                400
+            );
         }
         try {
-            const next = parseSettings(json, 'the settings');
-            await saveSettings(deps.config.configFile, next);
-            applySettings(deps.settings, next);
-            logger.info({ configFile: deps.config.configFile }, 'settings changed from the admin page');
-            return done(c, 'settings', { settings: deps.settings });
+            await saveSettings(deps.config.configFile, check.settings);
         } catch (error) {
-            if (error instanceof SettingsError) return settingsRejected(c, error.message);
-            throw error;
+            if (!(error instanceof SettingsError)) throw error;
+            const message = `${error.message} Check that the listener may write there; nothing was changed.`;
+            if (form) {
+                notices.put(c, { kind: 'problem', text: message, settingsText: text, problems: [] });
+                return c.redirect('/admin/settings', 303);
+            }
+            return c.json({ error: message }, 500);
         }
+        applySettings(deps.settings, check.settings);
+        logger.info({ configFile: deps.config.configFile }, 'settings changed from the admin page');
+        return done(c, '/admin/settings', `Settings saved to ${deps.config.configFile} and applied.`, {
+            settings: deps.settings
+        });
     });
 
     admin.get('/api/sync-log', async (c) =>

@@ -11,7 +11,7 @@ import type {
     Store,
     SyncLogEntry
 } from '../store/store.ts';
-import type { EngineHealth, SyncEngine } from '../sync/engine-port.ts';
+import type { SyncEngine } from '../sync/engine-port.ts';
 import { eventEnablement } from '../config/event-enablement.ts';
 import type { EnablementSource } from '../config/event-enablement.ts';
 
@@ -24,10 +24,23 @@ export interface AdminContext {
     instanceUrl: () => string | null;
 }
 
+/** One dependency's health, as DESIGN's /healthz model has it. */
+export interface HealthSideView {
+    state: string;
+    reason: string | null;
+    since: string | null;
+    fix: string | null;
+}
+
 export interface HealthView {
-    status: 'ok' | 'starting';
-    engine: EngineHealth;
+    status: 'ok' | 'degraded' | 'unavailable';
+    salesforce: HealthSideView;
+    livestorm: HealthSideView;
+    store: HealthSideView;
     deliveries: Record<DeliveryState, number>;
+    dirtySessions: number;
+    lastSyncAt: number | null;
+    apiUsage: { used: number; limit: number } | null;
     salesforceAuth: Config['salesforce']['mode'];
     apiVersion: string;
     livestormApi: { url: string; tokenConfigured: boolean };
@@ -105,16 +118,31 @@ export function configuredInstanceUrl(config: Config): string | null {
 
 export async function healthView(ctx: AdminContext): Promise<HealthView> {
     const engine = ctx.engine.health();
+    const salesforceState =
+        engine.salesforce === 'paused'
+            ? 'paused_daily_limit'
+            : engine.salesforce === 'dry-run'
+              ? 'dry_run'
+              : engine.salesforce;
+    const tokenConfigured = ctx.config.livestorm.apiToken !== null;
+    const salesforceFine = salesforceState === 'connected' || salesforceState === 'dry_run';
     return {
-        status: engine.ready ? 'ok' : 'starting',
-        engine,
+        status: !engine.ready ? 'unavailable' : salesforceFine ? 'ok' : 'degraded',
+        salesforce: { state: salesforceState, reason: engine.detail, since: null, fix: null },
+        livestorm: {
+            state: tokenConfigured ? 'ok' : 'not_configured',
+            reason: tokenConfigured ? null : 'LIVESTORM_API_TOKEN is not set.',
+            since: null,
+            fix: tokenConfigured ? null : 'Set LIVESTORM_API_TOKEN for event titles, refresh and backfill.'
+        },
+        store: { state: 'ok', reason: null, since: null, fix: null },
         deliveries: await ctx.store.countDeliveries(),
+        dirtySessions: engine.dirtySessions,
+        lastSyncAt: engine.lastSyncAt,
+        apiUsage: engine.apiUsage,
         salesforceAuth: ctx.config.salesforce.mode,
         apiVersion: ctx.config.salesforce.apiVersion,
-        livestormApi: {
-            url: ctx.config.livestorm.apiUrl,
-            tokenConfigured: ctx.config.livestorm.apiToken !== null
-        },
+        livestormApi: { url: ctx.config.livestorm.apiUrl, tokenConfigured },
         webhookSignatures: ctx.config.livestorm.webhookSecret !== null
     };
 }

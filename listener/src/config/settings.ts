@@ -41,7 +41,13 @@ export type StandardMappingSource = (typeof MAPPING_SOURCES)[number];
 
 const mappingSourceSchema = z.union([
     z.enum(MAPPING_SOURCES),
-    z.string().regex(/^field:.+$/, 'a custom registration field is written "field:<field id>"')
+    // The message of a source that is neither: say every accepted form (a string outside the list lands here).
+    z
+        .string()
+        .regex(
+            /^field:.+$/,
+            'must be a registration field (first_name, last_name, email, company, job_title, phone, city, country, website), "field:<field id>" for a custom registration field, a UTM value (utm_source…) or an engagement figure (attendance_duration…)'
+        )
 ]);
 
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Salesforce field API name');
