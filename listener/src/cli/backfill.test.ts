@@ -134,12 +134,8 @@ async function setAsideAsPast(sessionId: string): Promise<void> {
         const [row] = await store.getSessions([sessionId]);
         await store.saveSyncedSession({
             ...row!,
-            failure: {
-                code: 'PAST_SESSION',
-                message: 'This session ended before the integration was enabled; run a backfill to sync it.',
-                fields: [],
-                attempts: 1,
-                nextAttemptAt: 8.64e15,
+            setAside: {
+                reason: 'This session ended before the listener was first started: it is not synced.',
                 at: Date.now()
             }
         });
@@ -340,13 +336,8 @@ describe('livestorm-sf backfill', () => {
                             } else {
                                 await store.saveSyncedSession({
                                     ...row,
-                                    failure: {
-                                        code: 'PAST_SESSION',
-                                        message:
-                                            'This session ended before the integration was enabled; run a backfill to sync it.',
-                                        fields: [],
-                                        attempts: 1,
-                                        nextAttemptAt: 8.64e15,
+                                    setAside: {
+                                        reason: 'This session ended before the listener was first started: it is not synced.',
                                         at: Date.now()
                                     }
                                 });

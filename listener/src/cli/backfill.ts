@@ -26,7 +26,8 @@ import { formatTable } from './table.ts';
 
 /** Sessions a backfill takes: they took place (or were due to) and are over. Canceled ones never happened. */
 const ENDED_STATUSES = new Set(['past', 'past_not_started']);
-const PAST_SESSION_FAILURE = 'PAST_SESSION';
+/** The code of a session the running listener set aside (past-sessions.ts), in a backfill's outcome. */
+const SET_ASIDE = 'SET_ASIDE';
 /** Livestorm's page size for people lists: one API call per 100 registrants. */
 const PEOPLE_PER_CALL = 100;
 
@@ -57,7 +58,7 @@ export interface SessionBackfillResult {
     notAttended: number;
     watchedReplay: number;
     /** True when the session had been set aside as ended before the listener started, and no longer is. */
-    clearedPastFailure: boolean;
+    clearedSetAside: boolean;
 }
 
 /** Unix seconds a session started, or was due to. */
@@ -168,7 +169,7 @@ export async function backfillSession(
         attended: 0,
         notAttended: 0,
         watchedReplay: 0,
-        clearedPastFailure: false
+        clearedSetAside: false
     };
     for await (const resource of livestorm.listSessionPeople(session.id)) {
         onPerson();
@@ -197,9 +198,9 @@ export async function backfillSession(
     // One commit: the session and its people land together or not at all.
     await applyFoldItems(store, items);
     const [row] = await store.getSessions([session.id]);
-    if (row?.failure?.code === PAST_SESSION_FAILURE) {
-        await store.saveSyncedSession({ ...row, failure: null });
-        result.clearedPastFailure = true;
+    if (row?.setAside) {
+        await store.saveSyncedSession({ ...row, setAside: null });
+        result.clearedSetAside = true;
     }
     return result;
 }
@@ -236,7 +237,9 @@ export async function waitUntilWritten(
         for (const sessionId of sessionIds) {
             const row = rows.get(sessionId);
             if (!row || dirty.has(sessionId)) outcome.pending.push(sessionId);
-            else if (row.failure) {
+            else if (row.setAside) {
+                outcome.refused.push({ sessionId, code: SET_ASIDE, message: row.setAside.reason });
+            } else if (row.failure) {
                 outcome.refused.push({ sessionId, code: row.failure.code, message: row.failure.message });
             } else outcome.synced.push(sessionId);
         }
@@ -290,7 +293,7 @@ function storeState(target: BackfillTarget): string {
     const row = target.known;
     if (!row) return 'not in the store';
     if (row.campaignId) return `Campaign ${row.campaignId}`;
-    if (row.failure?.code === PAST_SESSION_FAILURE) return 'set aside (ended before the listener started)';
+    if (row.setAside) return 'set aside (ended before the listener started)';
     return 'no Campaign yet';
 }
 
@@ -435,7 +438,7 @@ export function createBackfillCommand(deps: BackfillDeps = {}): CliCommand {
 
                 const total = (pick: (result: SessionBackfillResult) => number) =>
                     results.reduce((sum, result) => sum + pick(result), 0);
-                const cleared = results.filter((result) => result.clearedPastFailure).length;
+                const cleared = results.filter((result) => result.clearedSetAside).length;
                 ctx.stdout(
                     [
                         `Stored ${plural(results.length, 'session')} and ${people(total((r) => r.people))}: ${total((r) => r.attended)} attended, ${total((r) => r.notAttended)} did not attend, ${total((r) => r.watchedReplay)} watched the replay.`,
@@ -470,7 +473,7 @@ export function createBackfillCommand(deps: BackfillDeps = {}): CliCommand {
                 ctx.stdout(`The listener wrote ${plural(outcome.synced.length, 'session')} to Salesforce.`);
                 for (const refused of outcome.refused)
                     ctx.stdout(`Session ${refused.sessionId} was not written: ${refused.message}`);
-                if (outcome.refused.some((refused) => refused.code === PAST_SESSION_FAILURE)) {
+                if (outcome.refused.some((refused) => refused.code === SET_ASIDE)) {
                     ctx.stdout(
                         'The running listener still sets aside sessions that ended before it was first started: turn on "syncPastSessions" (config file or admin page) and run backfill again.'
                     );

@@ -16,6 +16,7 @@ import type { EventRow, SessionRow, Store } from '../store/store.ts';
 import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
 import { leadAssignmentProblem, loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
+import { EVENT_ENABLED_AT_SETTING_PREFIX, setAsideReason } from './past-sessions.ts';
 import { EmailClaims, syncSession, yieldToEventLoop } from './session-sync.ts';
 
 export interface SyncEngineDeps {
@@ -43,8 +44,6 @@ export interface RunningSyncEngine extends SyncEngine {
 }
 
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
-const PAST_STATUSES = new Set(['past', 'past_not_started', 'canceled']);
-const NOT_BEFORE_BACKFILL = 8.64e15;
 const FOLD_ROUND = 100;
 /** Livestorm calls the periodic refresh may spend per day (of 10,000 per 30 days). */
 const REFRESH_CALLS_PER_DAY = 100;
@@ -234,8 +233,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             for (const item of items) {
                 if (item.kind !== 'session') continue;
                 const [row] = await store.getSessions([item.sessionId]);
-                if (row?.failure?.code === 'PAST_SESSION')
-                    await store.saveSyncedSession({ ...row, failure: null });
+                if (row?.setAside) await store.saveSyncedSession({ ...row, setAside: null });
             }
         }
         schedule(0);
@@ -336,27 +334,33 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         const row = await fetchPlaceholder(loaded);
         const event = await eventDetails(row.eventId);
         if (!effectiveEnabled(event, row.eventId)) return;
-        if (
-            !settings.syncPastSessions &&
-            PAST_STATUSES.has(row.state.status) &&
-            row.state.createdAt > 0 &&
-            row.state.createdAt * 1000 < activatedAt &&
-            !row.campaignId &&
-            !(await store.getSetting<string[]>(BACKFILLED_SESSIONS_SETTING))?.includes(sessionId)
-        ) {
-            await store.saveSyncedSession({
-                ...row,
-                failure: {
-                    code: 'PAST_SESSION',
-                    message:
-                        'This session ended before the integration was enabled; run a backfill to sync it.',
-                    fields: [],
-                    attempts: 1,
-                    nextAttemptAt: NOT_BEFORE_BACKFILL,
-                    at: now()
-                }
-            });
-            return;
+        if (!settings.syncPastSessions && !row.campaignId && !row.setAside) {
+            // Judged here, after every delivery stored so far was folded (each cycle folds before it syncs), on
+            // when the session was over — a session created before the first start but ended after it is synced.
+            const enabledAt =
+                (await store.getSetting<number>(`${EVENT_ENABLED_AT_SETTING_PREFIX}${row.eventId}`)) ?? 0;
+            const reason = setAsideReason(
+                row.state,
+                Math.max(activatedAt, enabledAt),
+                enabledAt > activatedAt
+            );
+            if (
+                reason &&
+                !(await store.getSetting<string[]>(BACKFILLED_SESSIONS_SETTING))?.includes(sessionId)
+            ) {
+                await store.saveSyncedSession({ ...row, setAside: { reason, at: now() } });
+                logger.info({ sessionId, eventId: row.eventId }, 'session set aside: %s', reason);
+                await store.appendSyncLog({
+                    at: now(),
+                    sessionId,
+                    kind: 'set-aside',
+                    apiCalls: 0,
+                    ok: 0,
+                    failed: 0,
+                    message: reason
+                });
+                return;
+            }
         }
         if (livestorm && !event?.title && (titleFailures.get(row.eventId) ?? 0) < 3) return;
         if (row.state.status === 'past' && row.state.endedAt > 0 && !reconcileAt.has(sessionId)) {
@@ -443,7 +447,19 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
         if (budgetExceeded()) return;
 
-        // 3. dirty sessions, in parallel across sessions, one pass per session at a time
+        // 3. events switched on from elsewhere (the command line writes the store): note when, before any of their
+        // sessions is judged, and discover their upcoming sessions
+        for (const event of await store.listEvents()) {
+            const enabled = effectiveEnabled(event, event.eventId);
+            const before = knownEnabled.get(event.eventId);
+            knownEnabled.set(event.eventId, enabled);
+            if (enabled && before === false) {
+                await noteEnabled(event.eventId);
+                void discoverEvent(event.eventId);
+            }
+        }
+
+        // 4. dirty sessions, in parallel across sessions, one pass per session at a time
         const dirty = await store.dirtySessionIds(now());
         dirtySessions = dirty.length;
         for (const sessionId of dirty) {
@@ -467,14 +483,6 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             inFlight.set(sessionId, run);
         }
 
-        // 4. events switched on from elsewhere (the command line writes the store): discover their upcoming sessions
-        for (const event of await store.listEvents()) {
-            const enabled = effectiveEnabled(event, event.eventId);
-            const before = knownEnabled.get(event.eventId);
-            knownEnabled.set(event.eventId, enabled);
-            if (enabled && before === false) void discoverEvent(event.eventId);
-        }
-
         // 5. periodic work against Livestorm, within its quota
         for (const [sessionId, dueAt] of reconcileAt) {
             if (dueAt > now()) continue;
@@ -485,6 +493,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             lastRefreshAt = now();
             void refreshUpcoming().then(() => schedule(0));
         }
+    }
+
+    /** An event enabled after the first start: its sessions over before now are set aside (past-sessions.ts). */
+    async function noteEnabled(eventId: string) {
+        await store.setSetting(`${EVENT_ENABLED_AT_SETTING_PREFIX}${eventId}`, now());
+        logger.info({ eventId }, 'event enabled: its sessions are synced from now on');
     }
 
     async function firstStart() {
@@ -541,6 +555,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             };
         },
         async eventEnabled(eventId) {
+            if (knownEnabled.get(eventId) === false) {
+                knownEnabled.set(eventId, true);
+                await noteEnabled(eventId);
+            }
             await discoverEvent(eventId);
             schedule(0);
         },
