@@ -17,7 +17,15 @@ export interface FieldInfo {
     nillable: boolean;
     defaultedOnCreate: boolean;
     custom: boolean;
+    /** Active picklist values. */
     picklistValues: string[];
+    /**
+     * Every picklist entry as describe lists it (inactive ones too: a dependent value's `validFor` bitset counts the
+     * controlling field's entries in this order), with its label.
+     */
+    picklistEntries: { value: string; label: string | null; active: boolean; validFor: string | null }[];
+    /** A picklist that accepts only its listed values. */
+    restrictedPicklist: boolean;
 }
 
 export interface ObjectInfo {
@@ -82,7 +90,8 @@ export interface DescribeField {
     custom: boolean;
     calculated?: boolean;
     autoNumber?: boolean;
-    picklistValues?: { value: string; active?: boolean }[];
+    picklistValues?: { value: string; label?: string | null; active?: boolean; validFor?: string | null }[];
+    restrictedPicklist?: boolean;
 }
 
 interface StatusRecord {
@@ -110,7 +119,14 @@ function objectInfo(name: string, fields: DescribeField[]): ObjectInfo {
             custom: field.custom,
             picklistValues: (field.picklistValues ?? [])
                 .filter((value) => value.active !== false)
-                .map((value) => value.value)
+                .map((value) => value.value),
+            picklistEntries: (field.picklistValues ?? []).map((value) => ({
+                value: value.value,
+                label: value.label ?? null,
+                active: value.active !== false,
+                validFor: value.validFor ?? null
+            })),
+            restrictedPicklist: field.restrictedPicklist === true
         };
         map.set(field.name.toLowerCase(), info);
         if (

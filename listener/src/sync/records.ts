@@ -5,6 +5,14 @@ import type { EventRow, SessionCounts } from '../store/store.ts';
 import type { PersonState, SessionState } from '../store/state.ts';
 import { campaignName, localDate, truncate } from './campaign-name.ts';
 import type { FieldInfo, ObjectInfo, OrgMetadata } from './org-metadata.ts';
+import type { AddressPart } from './picklists.ts';
+import {
+    addressPartOf,
+    countryCodeFor,
+    leftOutWarning,
+    restrictedValueFor,
+    stateCodeFor
+} from './picklists.ts';
 
 export type SfValue = string | number | boolean | null;
 export type SfRecord = Record<string, SfValue>;
@@ -158,19 +166,107 @@ function fieldOf(object: ObjectInfo, name: string): FieldInfo | undefined {
     return object.fields.get(name.toLowerCase());
 }
 
+/** Adds a sentence to a person's warnings once (a person's records are built several times in a pass). */
+function warn(warnings: string[], sentence: string): void {
+    if (!warnings.includes(sentence)) warnings.push(sentence);
+}
+
+/** A value of a mapping, ready to write: the field it goes to (a code field for an address part) and the value. */
+interface Mapped {
+    field: FieldInfo;
+    value: SfValue;
+    mode: FieldMapping['mode'];
+}
+
+/** A state waiting for the country of the same record. */
+interface PendingState {
+    field: FieldInfo;
+    part: AddressPart;
+    raw: string;
+    mode: FieldMapping['mode'];
+}
+
+/**
+ * The values of `mappings` for one person, as the org accepts them: coerced to the field's type; a country turned into
+ * the org's country code when it has State and Country/Territory Picklists; a value of a restricted picklist matched
+ * against the listed values and labels. A value the org does not accept is left out and explained in `warnings`:
+ * it never fails the record. States come back pending: they are matched once the record's country is known.
+ */
+function mapValues(
+    objectName: string,
+    object: ObjectInfo,
+    mappings: readonly FieldMapping[],
+    person: PersonState,
+    forCreate: boolean,
+    warnings: string[]
+): { mapped: Mapped[]; states: PendingState[] } {
+    const mapped: Mapped[] = [];
+    const states: PendingState[] = [];
+    const writable = (field: FieldInfo) => (forCreate ? field.createable : field.updateable);
+    for (const mapping of mappings) {
+        const field = fieldOf(object, mapping.to);
+        if (!field) continue;
+        const raw = sourceValue(person, mapping.from);
+        if (raw === null) continue;
+        const part = addressPartOf(object, field);
+        if (part) {
+            if (!writable(part.codeField)) continue;
+            const text = String(raw).trim();
+            if (!text) continue;
+            if (part.kind === 'state') {
+                states.push({ field, part, raw: text, mode: mapping.mode });
+                continue;
+            }
+            const code = countryCodeFor(part.codeField, text);
+            if (code) mapped.push({ field: part.codeField, value: code, mode: mapping.mode });
+            else warn(warnings, leftOutWarning(objectName, field, text, 'country'));
+            continue;
+        }
+        if (!writable(field)) continue;
+        let value = coerce(raw, field);
+        if (value === undefined || value === null) continue;
+        if (field.type === 'picklist' && field.restrictedPicklist && typeof value === 'string') {
+            const listed = restrictedValueFor(field, value);
+            if (!listed) {
+                warn(warnings, leftOutWarning(objectName, field, value, 'picklist'));
+                continue;
+            }
+            value = listed;
+        }
+        mapped.push({ field, value, mode: mapping.mode });
+    }
+    return { mapped, states };
+}
+
+/** The org's state code for a pending state, given the record's country code (null: none or not listed). */
+function stateValue(
+    objectName: string,
+    state: PendingState,
+    countryCode: unknown,
+    warnings: string[]
+): string | null {
+    const country = typeof countryCode === 'string' && countryCode ? countryCode : null;
+    const code = country
+        ? stateCodeFor(state.part.codeField, state.part.countryCodeField, country, state.raw)
+        : null;
+    if (!code) warn(warnings, leftOutWarning(objectName, state.field, state.raw, 'state', country));
+    return code;
+}
+
 function applyMapping(
+    objectName: string,
     record: SfRecord,
     person: PersonState,
     mappings: readonly FieldMapping[],
     object: ObjectInfo,
-    forCreate: boolean
+    forCreate: boolean,
+    warnings: string[]
 ) {
-    for (const mapping of mappings) {
-        const field = fieldOf(object, mapping.to);
-        if (!field || !(forCreate ? field.createable : field.updateable)) continue;
-        const value = coerce(sourceValue(person, mapping.from), field);
-        if (value === undefined || value === null) continue;
-        record[field.name] = value;
+    const { mapped, states } = mapValues(objectName, object, mappings, person, forCreate, warnings);
+    for (const { field, value } of mapped) record[field.name] = value;
+    for (const state of states) {
+        const code = stateValue(objectName, state, record[state.part.countryCodeField.name], warnings);
+        if (code) record[state.part.codeField.name] = code;
     }
 }
 
@@ -192,29 +288,40 @@ export function fillRequired(
     return filled;
 }
 
-/** The body of a new Lead or Contact (AccountId set by the caller for Contacts). */
+/**
+ * The body of a new Lead or Contact (AccountId set by the caller for Contacts).
+ * @param warnings receives a sentence for each mapped value the org does not accept (left out of the record)
+ */
 export function newPersonRecord(
     object: 'Lead' | 'Contact',
     person: PersonState,
     settings: Settings,
     metadata: OrgMetadata,
-    today: string
+    today: string,
+    warnings: string[] = []
 ): SfRecord {
     const info = metadata.objects[object];
     const record: SfRecord = {};
     applyMapping(
+        object,
         record,
         person,
         object === 'Lead' ? settings.mapping.lead : settings.mapping.contact,
         info,
-        true
+        true,
+        warnings
     );
     const emailField = fieldOf(info, 'Email');
     if (emailField && person.email && isEmpty(record.Email))
         record.Email = coerce(person.email, emailField) ?? null;
     const leadSource = fieldOf(info, 'LeadSource');
-    if (settings.leadSource && leadSource?.createable && isEmpty(record.LeadSource))
-        record.LeadSource = coerce(settings.leadSource, leadSource) ?? null;
+    if (settings.leadSource && leadSource?.createable && isEmpty(record.LeadSource)) {
+        const value = leadSource.restrictedPicklist
+            ? restrictedValueFor(leadSource, settings.leadSource)
+            : coerce(settings.leadSource, leadSource);
+        if (value) record.LeadSource = value;
+        else warn(warnings, leftOutWarning(object, leadSource, settings.leadSource, 'picklist'));
+    }
     fillRequired(record, info, settings, today);
     return record;
 }
@@ -222,23 +329,33 @@ export function newPersonRecord(
 /**
  * The fields to write on an existing Lead or Contact: "fill" mappings only where Salesforce holds nothing,
  * "overwrite" mappings where the value differs. Null when nothing changes.
+ * @param warnings receives a sentence for each mapped value the org does not accept (left out)
  */
 export function enrichment(
     object: 'Lead' | 'Contact',
     existing: Record<string, unknown>,
     person: PersonState,
     settings: Settings,
-    metadata: OrgMetadata
+    metadata: OrgMetadata,
+    warnings: string[] = []
 ): SfRecord | null {
     const info = metadata.objects[object];
     const changes: SfRecord = {};
-    for (const mapping of object === 'Lead' ? settings.mapping.lead : settings.mapping.contact) {
-        const field = fieldOf(info, mapping.to);
-        if (!field?.updateable || field.name === 'Email') continue;
-        const value = coerce(sourceValue(person, mapping.from), field);
-        if (value === undefined || value === null) continue;
+    const mappings = (object === 'Lead' ? settings.mapping.lead : settings.mapping.contact).filter(
+        (mapping) => fieldOf(info, mapping.to)?.name !== 'Email'
+    );
+    const wanted = (field: FieldInfo, value: SfValue, mode: FieldMapping['mode']) => {
         const current = existing[field.name];
-        if (mapping.mode === 'fill' ? isEmpty(current) : current !== value) changes[field.name] = value;
+        return mode === 'fill' ? isEmpty(current) : current !== value;
+    };
+    const { mapped, states } = mapValues(object, info, mappings, person, false, warnings);
+    for (const { field, value, mode } of mapped) if (wanted(field, value, mode)) changes[field.name] = value;
+    for (const state of states) {
+        const countryField = state.part.countryCodeField.name;
+        const country = changes[countryField] ?? existing[countryField];
+        if (!wanted(state.part.codeField, null, state.mode) && state.mode === 'fill') continue;
+        const code = stateValue(object, state, country, warnings);
+        if (code && wanted(state.part.codeField, code, state.mode)) changes[state.part.codeField.name] = code;
     }
     return Object.keys(changes).length ? changes : null;
 }
@@ -253,7 +370,11 @@ export function lookupFields(
     const names = new Set<string>();
     for (const mapping of object === 'Lead' ? settings.mapping.lead : settings.mapping.contact) {
         const field = fieldOf(info, mapping.to);
-        if (field) names.add(field.name);
+        if (!field) continue;
+        names.add(field.name);
+        // With address picklists the code fields are what is written and compared.
+        const part = addressPartOf(info, field);
+        if (part) names.add(part.codeField.name).add(part.countryCodeField.name);
     }
     names.delete('Id');
     names.delete('Email');
@@ -266,11 +387,12 @@ export function memberFields(
     settings: Settings,
     metadata: OrgMetadata,
     onDemand: boolean,
-    forCreate: boolean
+    forCreate: boolean,
+    warnings: string[] = []
 ): SfRecord {
     const info = metadata.objects.CampaignMember;
     const record: SfRecord = { Status: metadata.statusLabel(person.attendance) };
-    applyMapping(record, person, settings.mapping.member, info, forCreate);
+    applyMapping('CampaignMember', record, person, settings.mapping.member, info, forCreate, warnings);
     const replay = fieldOf(info, 'Livestorm_Replay_Status__c');
     if (replay && person.replayWatched) record[replay.name] = onDemand ? REPLAY_ON_DEMAND : REPLAY_LIVE;
     return record;

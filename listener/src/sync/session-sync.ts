@@ -599,7 +599,8 @@ export async function syncSession(
                     item.resolution!.record!,
                     item.row.state,
                     settings,
-                    metadata
+                    metadata,
+                    item.warnings
                 )
             }))
             .filter((entry): entry is { item: Work; changes: SfRecord } => entry.changes !== null);
@@ -688,7 +689,14 @@ export async function syncSession(
                                     attributes: { type: 'CampaignMember' },
                                     CampaignId: campaignId,
                                     [object === 'Lead' ? 'LeadId' : 'ContactId']: link,
-                                    ...memberFields(stateOf(item), settings, metadata, onDemand, true)
+                                    ...memberFields(
+                                        stateOf(item),
+                                        settings,
+                                        metadata,
+                                        onDemand,
+                                        true,
+                                        item.warnings
+                                    )
                                 };
                             })
                         }
@@ -703,7 +711,14 @@ export async function syncSession(
                             records: op.items.map((item) => ({
                                 attributes: { type: 'CampaignMember' },
                                 Id: item.memberId,
-                                ...memberFields(stateOf(item), settings, metadata, onDemand, false)
+                                ...memberFields(
+                                    stateOf(item),
+                                    settings,
+                                    metadata,
+                                    onDemand,
+                                    false,
+                                    item.warnings
+                                )
                             }))
                         }
                     });
@@ -921,7 +936,7 @@ export async function syncSession(
     }
 
     function personBody(item: Work, object: 'Lead' | 'Contact'): SfRecord {
-        const record = newPersonRecord(object, item.row.state, settings, metadata, today);
+        const record = newPersonRecord(object, item.row.state, settings, metadata, today, item.warnings);
         if (object === 'Contact' && accountFor.has(item)) record.AccountId = accountFor.get(item)!;
         return record;
     }
