@@ -188,10 +188,13 @@ export const settingsSchema = z
         attendanceReconcileSeconds: z.number().int().min(0).default(600),
         /** Sessions that ended before the listener was first started get a Campaign only through a backfill. */
         syncPastSessions: z.boolean().default(false),
-        /** A session is written once its deliveries have been quiet this long (deliveries of a burst are gathered)... */
+        /**
+         * A burst of deliveries (12+ people of one session within this window) is written once it has been quiet
+         * this long; a trickle is written after min(this, 100 ms) (sync/batch-window.ts)...
+         */
         batchWindowMs: z.number().int().min(0).max(60_000).default(250),
         /** ...or at the latest this long after its first unwritten change, so a long burst still shows up promptly. */
-        maxBatchWaitMs: z.number().int().min(0).max(300_000).default(1500),
+        maxBatchWaitMs: z.number().int().min(0).max(300_000).default(3000),
         /** Upcoming sessions are re-read from Livestorm this often to catch reschedules and cancellations. */
         refreshIntervalMinutes: z.number().min(1).default(60),
         /** Write nothing to Salesforce; log what would be written. */

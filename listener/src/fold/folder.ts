@@ -23,6 +23,8 @@ export interface FoldOutcome {
     quarantined: number;
     /** Sessions whose state or people changed. */
     sessionIds: string[];
+    /** Per session of sessionIds: how many of its people changed (0 when only the session row did). */
+    changedPeople: Record<string, number>;
     /** Events that were published in this batch: sessions created before publication must be discovered. */
     publishedEventIds: string[];
 }
@@ -169,9 +171,10 @@ async function foldIntoStore(
         doneDeliveryIds,
         quarantined
     });
-    const touched = new Set<string>(changedSessions.keys());
-    for (const row of changedPeople.values()) touched.add(row.sessionId);
-    return { sessionIds: [...touched], publishedEventIds: [...published] };
+    const counts: Record<string, number> = {};
+    for (const sessionId of changedSessions.keys()) counts[sessionId] = 0;
+    for (const row of changedPeople.values()) counts[row.sessionId] = (counts[row.sessionId] ?? 0) + 1;
+    return { sessionIds: Object.keys(counts), changedPeople: counts, publishedEventIds: [...published] };
 }
 
 /**
@@ -185,7 +188,7 @@ export function foldPendingDeliveries(store: Store, limit = 1000): Promise<FoldO
 async function foldPending(store: Store, limit: number): Promise<FoldOutcome> {
     const deliveries = await store.pendingDeliveries(limit);
     if (deliveries.length === 0)
-        return { deliveries: 0, quarantined: 0, sessionIds: [], publishedEventIds: [] };
+        return { deliveries: 0, quarantined: 0, sessionIds: [], changedPeople: {}, publishedEventIds: [] };
     const items: FoldItem[] = [];
     const done: number[] = [];
     const quarantined: { id: number; reason: string }[] = [];

@@ -16,8 +16,10 @@ import type { EventRow, SessionRow, Store } from '../store/store.ts';
 import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
 import { leadAssignmentProblem, loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
+import { addToBurst, batchDelay as adaptiveBatchDelay } from './batch-window.ts';
+import type { PendingBurst } from './batch-window.ts';
 import { EVENT_ENABLED_AT_SETTING_PREFIX, setAsideReason } from './past-sessions.ts';
-import { EmailClaims, syncSession, yieldToEventLoop } from './session-sync.ts';
+import { EmailClaims, PEOPLE_PER_PASS, syncSession, yieldToEventLoop } from './session-sync.ts';
 
 export interface SyncEngineDeps {
     store: Store;
@@ -80,24 +82,18 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let activatedAt = 0;
     let refreshCursor = 0;
     const knownEnabled = new Map<string, boolean>();
-    /** Per session: when its first unwritten change and its latest change were folded (for micro-batching). */
-    const changes = new Map<string, { first: number; last: number }>();
+    /** Per session: the changes folded since its last pass started (the adaptive batch window, batch-window.ts). */
+    const changes = new Map<string, PendingBurst>();
 
-    function noteChanges(sessionIds: string[]) {
+    function noteChanges(changedPeople: Record<string, number>) {
         const at = now();
-        for (const sessionId of sessionIds) {
-            const entry = changes.get(sessionId);
-            changes.set(sessionId, { first: entry?.first ?? at, last: at });
-        }
+        for (const [sessionId, people] of Object.entries(changedPeople))
+            changes.set(sessionId, addToBurst(changes.get(sessionId), people, at));
     }
 
-    /** Milliseconds until the session's batch is ready: quiet for batchWindowMs, or maxBatchWaitMs after its first change. */
+    /** Milliseconds until the session's next pass may start. */
     function batchDelay(sessionId: string): number {
-        const entry = changes.get(sessionId);
-        if (!entry) return 0;
-        const quietAt = entry.last + settings.batchWindowMs;
-        const deadline = entry.first + Math.max(settings.maxBatchWaitMs, settings.batchWindowMs);
-        return Math.max(0, Math.min(quietAt, deadline) - now());
+        return adaptiveBatchDelay(changes.get(sessionId), now(), settings, PEOPLE_PER_PASS);
     }
 
     function schedule(delayMs: number) {
@@ -402,7 +398,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         // acknowledgements must not wait behind one long transaction.
         for (let round = 0; round < 200; round += 1) {
             const outcome = await foldPendingDeliveries(store, FOLD_ROUND);
-            noteChanges(outcome.sessionIds);
+            noteChanges(outcome.changedPeople);
             for (const eventId of outcome.publishedEventIds) void discoverEvent(eventId);
             if (outcome.deliveries < FOLD_ROUND) break;
             await yieldToEventLoop();

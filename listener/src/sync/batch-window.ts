@@ -1,0 +1,60 @@
+// When a session's next sync pass starts: the adaptive batch window. A pass costs about the same API calls for 1 person
+// as for 1,000 (one lookup, one or two writes), so a burst of deliveries is worth waiting for, and a trickle is not:
+//
+// - the first changes are gathered for a short window (min(batchWindowMs, 100 ms));
+// - then, if they arrive slower than BURST_PEOPLE_PER_WINDOW per batchWindowMs (48 a second with the default 250 ms),
+//   the pass starts at once: waiting would add latency and save little (changes that arrive during a pass are
+//   gathered by the next one anyway);
+// - while they arrive faster (a registration wave, a session end), the pass waits until the deliveries have been quiet
+//   for batchWindowMs, or a whole pass of people has gathered, or maxBatchWaitMs after the first change.
+
+/** Changes folded for one session since its last pass started. Times in ms since epoch. */
+export interface PendingBurst {
+    /** When the first change not yet taken by a pass was folded. */
+    first: number;
+    /** When the latest change was folded. */
+    last: number;
+    /** People whose state changed (a person changed twice counts twice). */
+    people: number;
+}
+
+export interface BatchWindowSettings {
+    /** During a burst: quiet time that ends it (ms). */
+    batchWindowMs: number;
+    /** Upper bound of the wait after the first change (ms). */
+    maxBatchWaitMs: number;
+}
+
+/** The short window that gathers the first changes of a quiet session (or batchWindowMs when that is shorter). */
+export const SHORT_WINDOW_MS = 100;
+/** From this many people changed per batchWindowMs on, a session's changes are a burst worth gathering into one pass. */
+export const BURST_PEOPLE_PER_WINDOW = 12;
+
+/** Records changes folded at `now` into the session's pending burst (a new burst when there is none). */
+export function addToBurst(burst: PendingBurst | undefined, people: number, now: number): PendingBurst {
+    return burst
+        ? { first: burst.first, last: now, people: burst.people + people }
+        : { first: now, last: now, people };
+}
+
+/**
+ * Milliseconds until the session's pass may start (0 = now).
+ * @param burst the changes gathered since the last pass started; undefined = nothing new (retries, a restart): now
+ * @param passSize people one pass takes; once that many changed, waiting gains nothing
+ */
+export function batchDelay(
+    burst: PendingBurst | undefined,
+    now: number,
+    settings: BatchWindowSettings,
+    passSize: number
+): number {
+    if (!burst || burst.people >= passSize) return 0;
+    const shortWindow = Math.min(settings.batchWindowMs, SHORT_WINDOW_MS);
+    const deadline = burst.first + Math.max(settings.maxBatchWaitMs, shortWindow);
+    const gathered = now - burst.first;
+    if (gathered < shortWindow) return Math.max(0, Math.min(burst.first + shortWindow, deadline) - now);
+    const perWindow = (burst.people * settings.batchWindowMs) / Math.max(gathered, 1);
+    if (perWindow < BURST_PEOPLE_PER_WINDOW) return 0;
+    const quietAt = burst.last + settings.batchWindowMs;
+    return Math.max(0, Math.min(quietAt, deadline) - now);
+}
