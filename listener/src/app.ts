@@ -5,6 +5,8 @@ import { createAdminRoutes } from './admin/routes.ts';
 import { configuredInstanceUrl } from './admin/views.ts';
 import type { Config } from './config/env.ts';
 import type { Settings } from './config/settings.ts';
+import { createStoreHealth, healthReport } from './http/health.ts';
+import type { StoreHealth } from './http/health.ts';
 import { createMetrics, renderMetrics } from './http/metrics.ts';
 import type { Metrics } from './http/metrics.ts';
 import { createWebhookRoutes } from './http/webhook.ts';
@@ -25,6 +27,8 @@ export interface AppDeps {
     now?: () => number;
     /** The org's instance URL once the connection knows it (for Campaign links); the configured one when omitted. */
     instanceUrl?: () => string | null;
+    /** The store side of /healthz; one built on `store` when omitted. */
+    storeHealth?: StoreHealth;
 }
 
 /**
@@ -39,6 +43,7 @@ export function createApp(deps: AppDeps): Hono {
     const now = deps.now ?? Date.now;
     const fallbackInstanceUrl = configuredInstanceUrl(config);
     const instanceUrl = deps.instanceUrl ?? (() => fallbackInstanceUrl);
+    const storeHealth = deps.storeHealth ?? createStoreHealth(store, { now });
     const app = new Hono();
 
     app.use('*', async function logRequest(c, next) {
@@ -55,17 +60,9 @@ export function createApp(deps: AppDeps): Hono {
         else logger.debug(entry, 'request');
     });
 
-    app.get('/healthz', (c) => {
-        const health = engine.health();
-        const body = {
-            status: health.ready ? 'ok' : 'starting',
-            salesforce: health.salesforce,
-            detail: health.detail,
-            lastSyncAt: health.lastSyncAt,
-            pendingDeliveries: health.pendingDeliveries,
-            dirtySessions: health.dirtySessions
-        };
-        return c.json(body, health.ready ? 200 : 503);
+    app.get('/healthz', async (c) => {
+        const report = await healthReport(engine, storeHealth);
+        return c.json(report.body, report.httpStatus);
     });
 
     app.get('/metrics', async (c) => {
@@ -82,6 +79,7 @@ export function createApp(deps: AppDeps): Hono {
             engine,
             logger,
             metrics,
+            storeHealth,
             now
         })
     );
@@ -96,7 +94,8 @@ export function createApp(deps: AppDeps): Hono {
                 engine,
                 settings,
                 logger,
-                instanceUrl
+                instanceUrl,
+                storeHealth
             })
         );
     }

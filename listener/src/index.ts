@@ -70,7 +70,7 @@ async function start(): Promise<void> {
         let instanceUrl = configuredInstanceUrl(config);
         const knownInstanceUrl = () => {
             // OAuth modes learn the instance URL from the token response: ask once the engine is connected.
-            if (instanceUrl === null && engine.health().salesforce === 'connected') {
+            if (instanceUrl === null && engine.health().salesforce.state === 'connected') {
                 salesforce.instanceUrl().then(
                     (url) => void (instanceUrl = url),
                     () => {}

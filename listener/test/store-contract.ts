@@ -720,6 +720,34 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 expect(await store.dirtySessionIds(0)).toEqual(['current', 'past']);
             });
 
+            it('counts the people of a session not written yet and those kept with an error', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        people: [
+                            personRow('s1', 'dirty', { version: 2, syncedVersion: 1 }),
+                            personRow('s1', 'retrying', {
+                                version: 2,
+                                syncedVersion: 1,
+                                failure: failure(9, 8)
+                            }),
+                            personRow('s1', 'failed', {
+                                version: 1,
+                                syncedVersion: 1,
+                                failure: failure(9, 8)
+                            }),
+                            personRow('s1', 'synced', { version: 1, syncedVersion: 1 }),
+                            personRow('s2', 'failed', {
+                                version: 1,
+                                syncedVersion: 1,
+                                failure: failure(9, 8)
+                            })
+                        ]
+                    })
+                );
+                expect(await store.sessionProgress('s1')).toEqual({ dirty: 2, failed: 1 });
+                expect(await store.sessionProgress('none')).toEqual({ dirty: 0, failed: 0 });
+            });
+
             it('selects the dirty, due people of a session, oldest registration first', async () => {
                 await store.commitFold(
                     foldCommit({

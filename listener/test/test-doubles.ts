@@ -161,6 +161,13 @@ export function createMemoryStore(): MemoryStore {
                 replayViewers: people.filter((p) => p.state.replayWatched).length
             };
         },
+        async sessionProgress(sessionId) {
+            const people = store.people.filter((p) => p.sessionId === sessionId);
+            return {
+                dirty: people.filter((p) => p.version > p.syncedVersion).length,
+                failed: people.filter((p) => p.failure !== null && p.version <= p.syncedVersion).length
+            };
+        },
         async getEvent(eventId) {
             return store.events.get(eventId);
         },
@@ -210,6 +217,8 @@ export interface RecordingEngine extends SyncEngine {
     notified: number;
     enabledEvents: string[];
     retried: (string | undefined)[];
+    /** How many times resumeSalesforce was called. */
+    resumed: number;
     state: EngineHealth;
 }
 
@@ -218,10 +227,18 @@ export function createRecordingEngine(state: Partial<EngineHealth> = {}): Record
         notified: 0,
         enabledEvents: [],
         retried: [],
+        resumed: 0,
         state: {
             ready: true,
-            salesforce: 'retrying',
-            detail: null,
+            salesforce: {
+                state: 'retrying',
+                reason: 'Salesforce cannot be reached right now (connection refused); retrying in 2 s, nothing is lost.',
+                since: '2025-01-15T11:59:00.000Z',
+                fix: 'Nothing to do during a Salesforce outage.'
+            },
+            salesforceNextAttemptAt: Date.UTC(2025, 0, 15, 12, 0, 2),
+            livestorm: { state: 'ok', reason: null, since: '2025-01-15T11:00:00.000Z', fix: null },
+            livestormNextAttemptAt: null,
             lastSyncAt: null,
             apiUsage: null,
             pendingDeliveries: 0,
@@ -235,6 +252,12 @@ export function createRecordingEngine(state: Partial<EngineHealth> = {}): Record
         },
         health() {
             return engine.state;
+        },
+        resumeSalesforce() {
+            engine.resumed++;
+        },
+        sessionActivity() {
+            return { writing: false, nextPassAt: null };
         },
         async eventEnabled(eventId) {
             engine.enabledEvents.push(eventId);

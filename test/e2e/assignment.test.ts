@@ -105,7 +105,7 @@ describe('Lead assignment rules', () => {
         await stack.sender.deliver('session.created', session);
         await vi.waitFor(
             () =>
-                expect(stack!.engine.health().detail).toMatch(
+                expect(stack!.engine.health().salesforce.reason).toMatch(
                     /leadAssignment.*01Q000000000001.*set leadAssignment.*nothing is written/
                 ),
             { timeout: 20_000, interval: 50 }

@@ -84,23 +84,33 @@ describe('resilience', () => {
         stack.emulator.inspect.setFaults({ expireTokens: true });
         const created = await session(stack);
         await register(stack, created.id, 2, 'kept');
-        await expect.poll(() => stack!.engine.health().salesforce, { timeout: 10_000 }).toBe('retrying');
-        expect(stack.engine.health().detail, String(stack.engine.health().detail)).toMatch(/SF_ACCESS_TOKEN/);
+        await expect
+            .poll(() => stack!.engine.health().salesforce.state, { timeout: 10_000 })
+            .toBe('refused_credentials');
+        const side = stack.engine.health().salesforce;
+        expect(`${side.reason} ${side.fix}`).toMatch(/SF_ACCESS_TOKEN/);
         await expect
             .poll(async () => (await stack!.store.getPeople(created.id)).length, { timeout: 5_000 })
             .toBe(2);
         const health = await fetch(`${stack.listenerUrl}/healthz`);
         expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({
+            status: 'degraded',
+            salesforce: { state: 'refused_credentials' },
+            store: { state: 'ok' }
+        });
     });
 
-    it('REQUEST_LIMIT_EXCEEDED pauses the engine; it resumes and writes everything', async () => {
-        stack = await startStack({ limitPauseMs: 300 });
+    it('REQUEST_LIMIT_EXCEEDED (TotalRequests) pauses the engine; it resumes and writes everything', async () => {
+        stack = await startStack({ limitProbeIntervalMs: 300 });
         const created = await session(stack);
         await stack.engine.whenIdle();
         stack.emulator.inspect.setFaults({ exhaustLimit: true });
         await register(stack, created.id, 5, 'limited');
-        await expect.poll(() => stack!.engine.health().salesforce, { timeout: 10_000 }).toBe('paused');
-        expect(stack.engine.health().detail).toMatch(/REQUEST_LIMIT_EXCEEDED/);
+        await expect
+            .poll(() => stack!.engine.health().salesforce.state, { timeout: 10_000 })
+            .toBe('paused_daily_limit');
+        expect(stack.engine.health().salesforce.reason).toMatch(/REQUEST_LIMIT_EXCEEDED: TotalRequests/);
         stack.emulator.inspect.setFaults({ exhaustLimit: false });
         await stack.engine.whenIdle(20_000);
         expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(5);

@@ -34,8 +34,10 @@ export interface StackOptions {
     webhookSecret?: string;
     /** How the listener authenticates: the emulator's static token (default) or the client credentials flow. */
     salesforceAuth?: 'token' | 'client_credentials' | { mode: 'jwt'; username: string; jwtKeyFile: string };
-    /** Engine pause after REQUEST_LIMIT_EXCEEDED (default 15 min). */
-    limitPauseMs?: number;
+    /** While paused for the daily allocation or the budget, how often the engine probes GET /limits (default 5 min). */
+    limitProbeIntervalMs?: number;
+    /** Cap of the engine's outage and concurrency backoff (default 60 s). */
+    backoffCapMs?: number;
     /** Enables the admin page with this token. */
     adminToken?: string;
     sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
@@ -119,7 +121,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         settings,
         logger,
         pollIntervalMs: 50,
-        limitPauseMs: options.limitPauseMs
+        ...(options.limitProbeIntervalMs !== undefined
+            ? { limitProbeIntervalMs: options.limitProbeIntervalMs }
+            : {}),
+        ...(options.backoffCapMs !== undefined ? { backoffCapMs: options.backoffCapMs } : {})
     });
     const app = createApp({ config, store, engine, logger, settings });
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });

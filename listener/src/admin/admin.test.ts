@@ -211,6 +211,17 @@ describe('admin API', () => {
         expect(JSON.stringify(body)).not.toMatch(/access-token|webhook-token|admin-token/);
     });
 
+    it('POST /admin/api/salesforce/resume resumes Salesforce at once (202), admin token required', async () => {
+        const { app, engine } = seeded();
+        const anonymous = await app.request('/admin/api/salesforce/resume', { method: 'POST' });
+        expect(anonymous.status).toBe(401);
+        expect(engine.resumed).toBe(0);
+        const res = await app.request('/admin/api/salesforce/resume', { method: 'POST', headers: bearer });
+        expect(res.status).toBe(202);
+        expect(await res.json()).toMatchObject({ resumed: true, from: 'retrying' });
+        expect(engine.resumed).toBe(1);
+    });
+
     it('GET /admin/api/sessions maps sessions to Campaigns with links and counts', async () => {
         const { app } = seeded();
         const body = (await (await app.request('/admin/api/sessions', { headers: bearer })).json()) as {

@@ -203,6 +203,23 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
         );
     });
 
+    // Ends a Salesforce pause (daily allocation, budget) or backoff now; the engine tries Salesforce right away and
+    // pauses again if the org still refuses.
+    admin.post('/api/salesforce/resume', (c) => {
+        const before = engine.health().salesforce.state;
+        engine.resumeSalesforce();
+        logger.info({ from: before }, 'Salesforce sync resumed from the admin page');
+        return done(
+            c,
+            '/admin',
+            before === 'connected' || before === 'dry_run'
+                ? 'Salesforce was not paused: nothing to resume.'
+                : 'Salesforce resumed: the listener is trying it now.',
+            { resumed: true, from: before },
+            202
+        );
+    });
+
     admin.get('/api/settings', (c) =>
         c.json({ settings: deps.settings, configFile: deps.config.configFile })
     );

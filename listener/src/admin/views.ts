@@ -1,6 +1,7 @@
 // What the admin page and the admin API show, read from the store and the engine. Nothing here returns a secret: the
 // config is reduced to what an admin needs (which auth mode, which URLs).
 import type { Config } from '../config/env.ts';
+import type { StoreHealth } from '../http/health.ts';
 import type { Settings } from '../config/settings.ts';
 import type {
     Delivery,
@@ -22,6 +23,8 @@ export interface AdminContext {
     settings: Settings;
     /** The org's instance URL once known (links to Campaigns), null before. */
     instanceUrl: () => string | null;
+    /** The store side of the health model (the one /healthz reports); "ok" when absent. */
+    storeHealth?: StoreHealth;
 }
 
 /** One dependency's health, as DESIGN's /healthz model has it. */
@@ -118,24 +121,20 @@ export function configuredInstanceUrl(config: Config): string | null {
 
 export async function healthView(ctx: AdminContext): Promise<HealthView> {
     const engine = ctx.engine.health();
-    const salesforceState =
-        engine.salesforce === 'paused'
-            ? 'paused_daily_limit'
-            : engine.salesforce === 'dry-run'
-              ? 'dry_run'
-              : engine.salesforce;
     const tokenConfigured = ctx.config.livestorm.apiToken !== null;
-    const salesforceFine = salesforceState === 'connected' || salesforceState === 'dry_run';
+    const salesforceFine = engine.salesforce.state === 'connected' || engine.salesforce.state === 'dry_run';
+    const livestormFine = engine.livestorm.state === 'ok' || engine.livestorm.state === 'not_configured';
+    const store = ctx.storeHealth?.side() ?? { state: 'ok' as const, reason: null, since: null, fix: null };
     return {
-        status: !engine.ready ? 'unavailable' : salesforceFine ? 'ok' : 'degraded',
-        salesforce: { state: salesforceState, reason: engine.detail, since: null, fix: null },
-        livestorm: {
-            state: tokenConfigured ? 'ok' : 'not_configured',
-            reason: tokenConfigured ? null : 'LIVESTORM_API_TOKEN is not set.',
-            since: null,
-            fix: tokenConfigured ? null : 'Set LIVESTORM_API_TOKEN for event titles, refresh and backfill.'
-        },
-        store: { state: 'ok', reason: null, since: null, fix: null },
+        status:
+            !engine.ready || store.state === 'failing'
+                ? 'unavailable'
+                : salesforceFine && livestormFine
+                  ? 'ok'
+                  : 'degraded',
+        salesforce: engine.salesforce,
+        livestorm: engine.livestorm,
+        store,
         deliveries: await ctx.store.countDeliveries(),
         dirtySessions: engine.dirtySessions,
         lastSyncAt: engine.lastSyncAt,

@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4), written by hand: a handful of counters kept in memory by the HTTP layer
 // and gauges read from the store and the engine at scrape time.
 import type { Store } from '../store/store.ts';
+import { LIVESTORM_STATES, SALESFORCE_STATES } from '../sync/engine-port.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
 
 export type RejectionReason = 'token' | 'content_type' | 'too_large' | 'signature';
@@ -117,11 +118,18 @@ export async function renderMetrics(metrics: Metrics, store: Store, engine: Sync
             'gauge',
             'Salesforce connection state (1 for the current one).',
             [
-                ...(['connecting', 'connected', 'retrying', 'paused', 'dry-run'] as const).map(
-                    (state): [string, number] => [`{state="${state}"}`, health.salesforce === state ? 1 : 0]
-                )
+                ...SALESFORCE_STATES.map((state): [string, number] => [
+                    `{state="${state}"}`,
+                    health.salesforce.state === state ? 1 : 0
+                ])
             ]
         ),
+        family('livestorm_sf_livestorm_state', 'gauge', 'Livestorm API state (1 for the current one).', [
+            ...LIVESTORM_STATES.map((state): [string, number] => [
+                `{state="${state}"}`,
+                health.livestorm.state === state ? 1 : 0
+            ])
+        ]),
         family('livestorm_sf_ready', 'gauge', 'The store is open and the engine runs.', [
             ['', health.ready ? 1 : 0]
         ]),

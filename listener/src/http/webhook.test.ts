@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../store/store.ts';
+import type { HealthBody } from './health.ts';
 import { signLivestormPayload } from './signature.ts';
 import { createTestApp, postWebhook, registeredPayload, WEBHOOK_TOKEN } from '../../test/test-app.ts';
 import { createMemoryStore } from '../../test/test-doubles.ts';
@@ -258,19 +259,87 @@ describe('POST /webhooks/livestorm/:token', () => {
 });
 
 describe('GET /healthz', () => {
-    it('answers 200 with the Salesforce state once the engine is ready, even while Salesforce is retrying', async () => {
-        const { app } = createTestApp();
+    it('answers 200 with every side once the engine is ready, even while Salesforce is retrying', async () => {
+        const { app, engine } = createTestApp();
         const res = await app.request('/healthz');
         expect(res.status).toBe(200);
-        expect(await res.json()).toMatchObject({ status: 'ok', salesforce: 'retrying' });
+        const body = await res.json();
+        expect(body).toEqual({
+            status: 'degraded',
+            salesforce: engine.state.salesforce,
+            livestorm: engine.state.livestorm,
+            store: { state: 'ok', reason: null, since: expect.any(String), fix: null }
+        });
+    });
+
+    it('answers ok when Salesforce is connected and Livestorm fine, degraded when a side needs attention', async () => {
+        const { app, engine } = createTestApp();
+        engine.state = {
+            ...engine.state,
+            salesforce: { state: 'connected', reason: null, since: '2025-01-15T11:00:00.000Z', fix: null }
+        };
+        expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok' });
+        engine.state = {
+            ...engine.state,
+            livestorm: {
+                state: 'refused_token',
+                reason: 'Livestorm refused the API token (HTTP 401).',
+                since: '2025-01-15T11:30:00.000Z',
+                fix: 'Set LIVESTORM_API_TOKEN.'
+            }
+        };
+        const res = await app.request('/healthz');
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ status: 'degraded', livestorm: { state: 'refused_token' } });
     });
 
     it('answers 503 before the engine is ready', async () => {
         const { app, engine } = createTestApp();
-        engine.state = { ...engine.state, ready: false, salesforce: 'connecting' };
+        engine.state = {
+            ...engine.state,
+            ready: false,
+            salesforce: { state: 'connecting', reason: 'Connecting to Salesforce.', since: null, fix: null }
+        };
         const res = await app.request('/healthz');
         expect(res.status).toBe(503);
-        expect(await res.json()).toMatchObject({ status: 'starting', salesforce: 'connecting' });
+        expect(await res.json()).toMatchObject({
+            status: 'unavailable',
+            salesforce: { state: 'connecting' }
+        });
+    });
+
+    it('answers 503 with the store side failing when the store cannot commit, and 200 once it writes again', async () => {
+        const { app, store, clock } = createTestApp();
+        store.failWrites = new Error('disk I/O error');
+        const originalSet = store.setSetting.bind(store);
+        store.setSetting = async (key, value) => {
+            if (store.failWrites) throw store.failWrites;
+            return originalSet(key, value);
+        };
+        const res = await app.request('/healthz');
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as HealthBody;
+        expect(body.status).toBe('unavailable');
+        expect(body.store).toMatchObject({ state: 'failing', since: new Date(clock.now).toISOString() });
+        expect(body.store.reason).toContain('disk I/O error');
+        expect(body.store.fix).toMatch(/DATA_DIR/);
+        store.failWrites = null;
+        clock.now += 2_000;
+        const recovered = await app.request('/healthz');
+        expect(recovered.status).toBe(200);
+        expect(((await recovered.json()) as HealthBody).store.state).toBe('ok');
+    });
+
+    it('reports the store failing as soon as a delivery cannot be stored', async () => {
+        const { app, store } = createTestApp();
+        const first = await app.request('/healthz');
+        expect(first.status).toBe(200);
+        store.failWrites = new Error('database is locked');
+        const delivery = await postWebhook(app, registeredPayload());
+        expect(delivery.status).toBe(503);
+        const res = await app.request('/healthz');
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as HealthBody).store.reason).toContain('database is locked');
     });
 });
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { storeDelivery } from '../inbox/receive.ts';
 import type { Store } from '../store/store.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
+import type { StoreHealth } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { SIGNATURE_HEADER, verifyLivestormSignature } from './signature.ts';
 import { constantTimeEqual } from './timing-safe.ts';
@@ -24,6 +25,8 @@ export interface WebhookDeps {
     engine: SyncEngine;
     logger: Logger;
     metrics: Metrics;
+    /** Told whether each delivery could be committed (the store side of /healthz). */
+    storeHealth?: StoreHealth;
     /** Milliseconds since epoch. */
     now: () => number;
 }
@@ -85,7 +88,9 @@ export function createWebhookRoutes(deps: WebhookDeps): Hono {
             let stored;
             try {
                 stored = await storeDelivery(store, rawBody, receivedAt);
+                deps.storeHealth?.succeeded();
             } catch (error) {
+                deps.storeHealth?.failed(error);
                 metrics.storeWriteFailures++;
                 logger.error(
                     { err: error },

@@ -7,8 +7,16 @@ import type { SalesforceAuth, SalesforceSession, TokenProvider } from './auth.ts
 export type ErrorKind =
     /** 401 that a refresh did not cure: the credentials are wrong or revoked. */
     | 'auth'
-    /** REQUEST_LIMIT_EXCEEDED: wait for the rolling 24 h allocation. */
-    | 'limit'
+    /**
+     * REQUEST_LIMIT_EXCEEDED whose message names `TotalRequests`: the org's rolling 24 h allocation is spent; pause and
+     * probe `GET /limits` until usage is back under the budget (reference salesforce.md §4, §10).
+     */
+    | 'daily_limit'
+    /**
+     * REQUEST_LIMIT_EXCEEDED with any other message (`ConcurrentRequests (Concurrent API Requests) Limit exceeded.`,
+     * `ConcurrentPerOrgLongTxn Limit exceeded.`): a concurrency limit that clears in seconds; retry with backoff.
+     */
+    | 'concurrency'
     /** 5xx, timeouts, connection errors: retry with backoff. */
     | 'transient'
     /** Anything else: the request itself is wrong. */
@@ -116,9 +124,16 @@ function withAutoAssign(method: string, headers: Record<string, string> | undefi
     return own ? headers : { ...headers, [AUTO_ASSIGN_HEADER]: 'FALSE' };
 }
 
-function classify(status: number, errorCode: string): ErrorKind {
+/**
+ * What an error answer means for the engine. Salesforce answers 403 REQUEST_LIMIT_EXCEEDED both for the daily
+ * allocation and for concurrency limits (REST "Status Codes and Error Responses"); only the message tells them apart:
+ * "TotalRequests Limit exceeded." is the daily allocation, anything else ("ConcurrentRequests …",
+ * "ConcurrentPerOrgLongTxn …") clears in seconds (App Limits Cheatsheet, "API Request Limits and Allocations").
+ */
+export function classify(status: number, errorCode: string, message = ''): ErrorKind {
     if (status === 401) return 'auth';
-    if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'limit';
+    if (errorCode === 'REQUEST_LIMIT_EXCEEDED')
+        return /TotalRequests/i.test(message) ? 'daily_limit' : 'concurrency';
     if (status >= 500 || status === 408 || status === 429) return 'transient';
     return 'request';
 }
@@ -220,7 +235,7 @@ export function createSalesforceConnection(
         if (response.ok || response.status === 300) return parsed as T;
         const apiError = firstApiError(parsed);
         const errorCode = apiError?.errorCode ?? `HTTP_${response.status}`;
-        const kind = classify(response.status, errorCode);
+        const kind = classify(response.status, errorCode, apiError?.message ?? '');
         const message =
             kind === 'auth'
                 ? `Salesforce refused ${tokens.description} (${errorCode}: ${apiError?.message ?? response.statusText})`

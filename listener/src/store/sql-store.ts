@@ -453,6 +453,16 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
             };
         },
 
+        async sessionProgress(sessionId) {
+            const [row] = await rows(
+                `SELECT count(*) FILTER (WHERE version > synced_version) AS dirty,
+                        count(*) FILTER (WHERE failure IS NOT NULL AND version <= synced_version) AS failed
+                 FROM people WHERE session_id = $1`,
+                [sessionId]
+            );
+            return { dirty: num(row?.dirty), failed: num(row?.failed) };
+        },
+
         async getEvent(eventId) {
             const [row] = await rows('SELECT * FROM events WHERE event_id = $1', [eventId]);
             return row ? eventOf(row) : undefined;

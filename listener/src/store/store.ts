@@ -194,6 +194,11 @@ export interface Store {
      */
     resetSessionMembers(sessionId: string): Promise<void>;
     sessionCounts(sessionId: string): Promise<SessionCounts>;
+    /**
+     * How many people of the session are not written yet (dirty) and how many are kept with an error (a failure and
+     * nothing newer to write): what the session state token needs.
+     */
+    sessionProgress(sessionId: string): Promise<{ dirty: number; failed: number }>;
 
     // ---- events and settings
     getEvent(eventId: string): Promise<EventRow | undefined>;

@@ -10,10 +10,21 @@ import type { FoldItem } from '../fold/folder.ts';
 import { isPlaceholderSession } from '../fold/fold-session.ts';
 import type { LivestormClient, LivestormSession } from '../livestorm/client.ts';
 import { personAttributesSchema, sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
+import { LivestormApiError } from '../livestorm/client.ts';
 import { SalesforceError } from '../salesforce/connection.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import type { EventRow, SessionRow, Store } from '../store/store.ts';
-import type { EngineHealth, SalesforceHealth, SyncEngine } from './engine-port.ts';
+import { backoffDelayMs, BACKOFF_CAP_MS } from './backoff.ts';
+import { ENGINE_HEALTH_SETTING } from './engine-port.ts';
+import type {
+    EngineHealth,
+    EngineSides,
+    HealthSide,
+    LivestormState,
+    PersistedEngineSides,
+    SalesforceState,
+    SyncEngine
+} from './engine-port.ts';
 import { leadAssignmentProblem, loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
 import { addToBurst, batchDelay as adaptiveBatchDelay } from './batch-window.ts';
@@ -31,8 +42,17 @@ export interface SyncEngineDeps {
     concurrency?: number;
     /** How often the store is polled for retries that became due. Default 1 s. */
     pollIntervalMs?: number;
-    /** How long to pause after REQUEST_LIMIT_EXCEEDED or once the API budget is spent. Default 15 min. */
-    limitPauseMs?: number;
+    /**
+     * While paused for the org's daily allocation (REQUEST_LIMIT_EXCEEDED TotalRequests) or the API budget, the engine
+     * probes `GET /limits` once per this interval and resumes once usage is under apiBudgetShare. Default 5 min.
+     */
+    limitProbeIntervalMs?: number;
+    /** The cap of the outage and concurrency-limit backoff. Default 60 s (BACKOFF_CAP_MS). */
+    backoffCapMs?: number;
+    /** First delay of that backoff. Default 500 ms. */
+    backoffBaseMs?: number;
+    /** Jitter source in [0, 1); Math.random when omitted. */
+    random?: () => number;
     now?: () => number;
 }
 
@@ -59,7 +79,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const now = deps.now ?? Date.now;
     const concurrency = deps.concurrency ?? 4;
     const pollIntervalMs = deps.pollIntervalMs ?? 1000;
-    const limitPauseMs = deps.limitPauseMs ?? 15 * 60_000;
+    const limitProbeIntervalMs = deps.limitProbeIntervalMs ?? 5 * 60_000;
+    const backoffOptions = {
+        capMs: deps.backoffCapMs ?? BACKOFF_CAP_MS,
+        baseMs: deps.backoffBaseMs ?? 500,
+        random: deps.random ?? Math.random
+    };
     const claims = new EmailClaims();
     const inFlight = new Map<string, Promise<void>>();
     const titleFailures = new Map<string, number>();
@@ -73,8 +98,27 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let tickRequested = false;
     let pausedUntil = 0;
     let outageAttempts = 0;
-    let sfState: SalesforceHealth = settings.dryRun ? 'dry-run' : 'connecting';
-    let detail: string | null = null;
+    /** After an admin's resume from a budget pause: the budget check is skipped until then (ms). */
+    let budgetIgnoredUntil = 0;
+    const sides: EngineSides = {
+        salesforce: settings.dryRun
+            ? side<SalesforceState>(
+                  'dry_run',
+                  'Dry-run mode: changes are computed and logged, nothing is written to Salesforce.',
+                  'Set "dryRun": false in the config file (or the admin page settings) to start writing.'
+              )
+            : side<SalesforceState>('connecting', 'Connecting to Salesforce.', null),
+        salesforceNextAttemptAt: null,
+        livestorm: livestorm
+            ? side<LivestormState>('ok', null, null)
+            : side<LivestormState>(
+                  'not_configured',
+                  'No Livestorm API token: event titles, reschedules and missing attendance cannot be read.',
+                  'Set LIVESTORM_API_TOKEN (Livestorm: Account settings → Integrations → Public API).'
+              ),
+        livestormNextAttemptAt: null
+    };
+    let persistedSides = '';
     let lastSyncAt: number | null = null;
     let pendingDeliveries = 0;
     let dirtySessions = 0;
@@ -130,39 +174,203 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         return ticking;
     }
 
+    function side<S extends string>(state: S, reason: string | null, fix: string | null): HealthSide<S> {
+        return { state, reason, since: new Date(now()).toISOString(), fix };
+    }
+
+    /** The command line runs in another process: it reads the sides from the store (ENGINE_HEALTH_SETTING). */
+    function persistSides() {
+        const snapshot = JSON.stringify(sides);
+        if (snapshot === persistedSides) return;
+        persistedSides = snapshot;
+        const value: PersistedEngineSides = { ...sides, updatedAt: now() };
+        store.setSetting(ENGINE_HEALTH_SETTING, value).catch((error: unknown) => {
+            persistedSides = '';
+            logger.warn(
+                { err: error },
+                'the health of Salesforce and Livestorm could not be saved in the store'
+            );
+        });
+    }
+
+    function setSalesforce(
+        state: SalesforceState,
+        reason: string | null,
+        fix: string | null,
+        nextAttemptAt: number | null
+    ) {
+        const previous = sides.salesforce;
+        const since =
+            previous.state === state && previous.since !== null
+                ? previous.since
+                : new Date(now()).toISOString();
+        sides.salesforce = { state, reason, since, fix };
+        sides.salesforceNextAttemptAt = nextAttemptAt;
+        persistSides();
+    }
+
+    function setLivestorm(
+        state: LivestormState,
+        reason: string | null,
+        fix: string | null,
+        nextAttemptAt: number | null
+    ) {
+        const previous = sides.livestorm;
+        if (
+            previous.state === state &&
+            previous.reason === reason &&
+            sides.livestormNextAttemptAt === nextAttemptAt
+        )
+            return;
+        const since =
+            previous.state === state && previous.since !== null
+                ? previous.since
+                : new Date(now()).toISOString();
+        sides.livestorm = { state, reason, since, fix };
+        sides.livestormNextAttemptAt = nextAttemptAt;
+        persistSides();
+    }
+
+    /** A Livestorm call answered: the quota reads low under LIVESTORM_QUOTA_RESERVE, else the API is fine. */
+    function livestormAnswered() {
+        if (!livestorm) return;
+        const remaining = livestorm.usage().lastRemaining;
+        if (remaining !== undefined && remaining < LIVESTORM_QUOTA_RESERVE) {
+            setLivestorm(
+                'quota_low',
+                `Only ${remaining} Livestorm API calls are left this month: the refresh of upcoming sessions is skipped to keep them for event titles.`,
+                'Nothing is lost: webhooks keep arriving. The quota (10,000 calls per 30 days) renews on its own; ask Livestorm for more if this recurs.',
+                null
+            );
+        } else setLivestorm('ok', null, null, null);
+    }
+
+    /** A Livestorm call failed: which side state, and when the engine tries again. */
+    function livestormFailed(error: unknown) {
+        if (!livestorm) return;
+        const retryAt = now() + pollIntervalMs;
+        if (error instanceof LivestormApiError && (error.status === 401 || error.status === 403)) {
+            setLivestorm(
+                'refused_token',
+                `Livestorm refused the API token (HTTP ${error.status}): event titles and attendance cannot be read.`,
+                'Create a new token in Livestorm (Account settings → Integrations → Public API) and set LIVESTORM_API_TOKEN.',
+                retryAt
+            );
+        } else if (error instanceof LivestormApiError && error.status === 429) {
+            setLivestorm(
+                'rate_limited',
+                'Livestorm is rate-limiting the API (HTTP 429): reads of titles and sessions wait for their turn.',
+                'Nothing to do: the listener honours Retry-After; if it lasts, another integration shares the same token.',
+                now() + Math.max(pollIntervalMs, (error.retryAfterSec ?? 1) * 1000)
+            );
+        } else {
+            setLivestorm(
+                'unreachable',
+                `The Livestorm API cannot be reached (${error instanceof Error ? error.message : String(error)}).`,
+                'Nothing is lost: webhooks are still stored. Check LIVESTORM_API_URL and the network if it lasts (status.livestorm.co).',
+                retryAt
+            );
+        }
+    }
+
     function pause(error: unknown) {
         outageAttempts += 1;
-        if (error instanceof SalesforceError && error.kind === 'limit') {
-            sfState = 'paused';
-            pausedUntil = now() + limitPauseMs;
-            detail = `The org's daily API allocation is exhausted (REQUEST_LIMIT_EXCEEDED): syncing resumes automatically; nothing is lost.`;
-        } else {
-            sfState = 'retrying';
-            pausedUntil = now() + Math.min(5 * 60_000, 250 * 2 ** Math.min(outageAttempts - 1, 11));
-            detail =
-                error instanceof SalesforceError && error.kind === 'auth'
-                    ? `${error.message}. Check the credentials; deliveries keep being stored and will be synced once Salesforce accepts them.`
-                    : `Salesforce cannot be reached right now (${(error as Error).message}); retrying, nothing is lost.`;
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof SalesforceError && error.kind === 'daily_limit') {
+            pauseForLimits(
+                'paused_daily_limit',
+                `The org's daily API allocation is used up (REQUEST_LIMIT_EXCEEDED: TotalRequests): syncing is paused; deliveries are stored and nothing is lost.`
+            );
+            return;
         }
-        logger.warn({ until: new Date(pausedUntil).toISOString() }, detail);
+        const delay = backoffDelayMs(
+            outageAttempts,
+            error instanceof SalesforceError && error.kind === 'auth'
+                ? { ...backoffOptions, capMs: 5 * 60_000 }
+                : backoffOptions
+        );
+        pausedUntil = now() + delay;
+        const inSeconds = `${Math.ceil(delay / 1000)} s`;
+        if (error instanceof SalesforceError && error.kind === 'auth') {
+            setSalesforce(
+                'refused_credentials',
+                `${message}. Deliveries keep being stored and will be synced once Salesforce accepts the credentials.`,
+                `Check the Salesforce credentials (${salesforce.authDescription}) and the integration user; the listener retries on its own, or resume it from the admin page once fixed.`,
+                pausedUntil
+            );
+        } else if (error instanceof SalesforceError && error.kind === 'concurrency') {
+            setSalesforce(
+                'retrying',
+                `Salesforce is limiting concurrent requests (${message}): this clears within seconds; retrying in ${inSeconds}, nothing is lost.`,
+                "Nothing to do. If it lasts, other integrations or slow triggers and flows hold the org's long-running request slots.",
+                pausedUntil
+            );
+        } else {
+            setSalesforce(
+                'retrying',
+                `Salesforce cannot be reached right now (${message}); retrying in ${inSeconds}, nothing is lost.`,
+                'Nothing to do during a Salesforce outage (status.salesforce.com): syncing resumes within a minute of its end. Otherwise check SF_INSTANCE_URL / SF_LOGIN_URL and the network.',
+                pausedUntil
+            );
+        }
+        logger.warn(
+            { until: new Date(pausedUntil).toISOString() },
+            sides.salesforce.reason ?? 'Salesforce paused'
+        );
+    }
+
+    function pauseForLimits(state: 'paused_daily_limit' | 'paused_budget', reason: string) {
+        pausedUntil = now() + limitProbeIntervalMs;
+        const minutes = Math.max(1, Math.round(limitProbeIntervalMs / 60_000));
+        setSalesforce(
+            state,
+            reason,
+            `Nothing to do: the listener checks the org's API usage every ${minutes} minute${minutes === 1 ? '' : 's'} (one GET /limits) and resumes once it is under ${Math.round(settings.apiBudgetShare * 100)}% (apiBudgetShare). To resume now, use "Resume Salesforce" on the admin page (POST /admin/api/salesforce/resume).`,
+            pausedUntil
+        );
+        logger.warn({ until: new Date(pausedUntil).toISOString() }, reason);
     }
 
     function connected() {
         outageAttempts = 0;
         pausedUntil = 0;
-        if (sfState !== 'dry-run') sfState = 'connected';
-        detail = null;
+        if (sides.salesforce.state !== 'dry_run' && sides.salesforce.state !== 'connected')
+            setSalesforce('connected', null, null, null);
+    }
+
+    function overBudget(used: number, limit: number): boolean {
+        return limit > 0 && used >= settings.apiBudgetShare * limit;
     }
 
     function budgetExceeded(): boolean {
+        if (budgetIgnoredUntil > now()) return false;
         const usage = salesforce.apiUsage();
-        if (!usage || usage.limit === 0) return false;
-        if (usage.used < settings.apiBudgetShare * usage.limit) return false;
-        sfState = 'paused';
-        pausedUntil = now() + limitPauseMs;
-        detail = `The org has used ${usage.used} of ${usage.limit} daily API calls, over the ${Math.round(settings.apiBudgetShare * 100)}% share allowed (apiBudgetShare): syncing pauses and resumes automatically.`;
-        logger.warn(detail);
+        if (!usage || !overBudget(usage.used, usage.limit)) return false;
+        pauseForLimits(
+            'paused_budget',
+            `The org has used ${usage.used} of its ${usage.limit} daily API calls, over the ${Math.round(settings.apiBudgetShare * 100)}% share this listener may use (apiBudgetShare): syncing is paused; deliveries are stored and nothing is lost.`
+        );
         return true;
+    }
+
+    /**
+     * One `GET /limits` while paused for the daily allocation or the budget.
+     * @returns true when usage is under apiBudgetShare again (resume), false to stay paused
+     */
+    async function limitsAllowResume(): Promise<boolean> {
+        try {
+            const limits = await salesforce.request<{
+                DailyApiRequests?: { Max?: number; Remaining?: number };
+            }>('GET', 'limits');
+            const max = limits.DailyApiRequests?.Max ?? 0;
+            const used = max - (limits.DailyApiRequests?.Remaining ?? 0);
+            const under = max > 0 && !overBudget(used, max);
+            logger.info({ used, max, resume: under }, 'org API usage checked while paused');
+            return under;
+        } catch (error) {
+            if (error instanceof SalesforceError && error.kind === 'daily_limit') return false;
+            throw error;
+        }
     }
 
     const effectiveEnabled = (event: EventRow | undefined, eventId: string): boolean =>
@@ -182,7 +390,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                     fetchedAt: now()
                 };
                 await store.putEvent(event);
+                livestormAnswered();
             } catch (error) {
+                livestormFailed(error);
                 titleFailures.set(eventId, (titleFailures.get(eventId) ?? 0) + 1);
                 logger.warn({ eventId, err: error }, 'the event title could not be read from Livestorm');
                 // Without a title the Campaign would be named after the id for good: wait for a later attempt.
@@ -217,7 +427,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 const item = sessionItem(session);
                 if (item) items.push(item);
             }
+            livestormAnswered();
         } catch (error) {
+            livestormFailed(error);
             logger.warn(
                 { eventId, err: error },
                 'the sessions of the event could not be listed from Livestorm'
@@ -241,9 +453,11 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         try {
             const session = await livestorm.getSession(row.sessionId);
             const item = sessionItem(session);
+            livestormAnswered();
             if (item) await applyFoldItems(store, [item]);
             return (await store.getSessions([row.sessionId]))[0] ?? row;
         } catch (error) {
+            livestormFailed(error);
             logger.warn(
                 { sessionId: row.sessionId, err: error },
                 'the session could not be read from Livestorm'
@@ -267,7 +481,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                     : 'people.not_attended';
                 items.push({ kind: 'person', event, personId: resource.id, attributes: parsed.data });
             }
+            livestormAnswered();
         } catch (error) {
+            livestormFailed(error);
             logger.warn({ sessionId, err: error }, 'attendance could not be read from Livestorm');
             return;
         }
@@ -407,8 +623,35 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         pendingDeliveries = counts.pending;
         if (!running) return;
 
-        // 2. Salesforce: paused, or metadata not read yet
+        // 2. Salesforce: paused (the daily allocation or the budget: probe /limits once per interval), backing off, or
+        // metadata not read yet
         if (pausedUntil > now()) return;
+        const pausedState = sides.salesforce.state;
+        if (pausedState === 'paused_daily_limit' || pausedState === 'paused_budget') {
+            try {
+                if (!(await limitsAllowResume())) {
+                    pauseForLimits(
+                        pausedState,
+                        sides.salesforce.reason ?? 'Salesforce API usage over budget'
+                    );
+                    return;
+                }
+            } catch (error) {
+                pause(error);
+                return;
+            }
+            logger.info('the org API usage is under budget again: syncing resumes');
+            connected();
+        } else if (pausedState === 'connecting' && metadata) {
+            // Resumed by an admin: one cheap call says whether Salesforce takes requests again.
+            try {
+                await salesforce.request('GET', 'limits');
+                connected();
+            } catch (error) {
+                pause(error);
+                return;
+            }
+        }
         if (!metadata) {
             try {
                 const loaded = await loadOrgMetadata(salesforce);
@@ -434,11 +677,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             metadata.leadAssignmentRules
         );
         if (assignmentProblem) {
-            if (detail !== assignmentProblem) logger.error(assignmentProblem);
-            sfState = 'retrying';
-            detail = assignmentProblem;
+            if (sides.salesforce.reason !== assignmentProblem) logger.error(assignmentProblem);
             metadata = null;
             pausedUntil = now() + 5 * 60_000;
+            setSalesforce(
+                'retrying',
+                assignmentProblem,
+                'Correct leadAssignment in the config file (or the admin page settings): "org-rules", "none" or the Id of an active Lead assignment rule; the org is read again every 5 minutes.',
+                pausedUntil
+            );
             return;
         }
         if (budgetExceeded()) return;
@@ -524,6 +771,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         async start() {
             running = true;
             started = true;
+            persistSides();
             await firstStart().catch((error: unknown) =>
                 logger.warn({ err: error }, 'first start discovery failed')
             );
@@ -542,12 +790,35 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         health(): EngineHealth {
             return {
                 ready: started,
-                salesforce: sfState,
-                detail,
+                ...sides,
+                salesforce: { ...sides.salesforce },
+                livestorm: { ...sides.livestorm },
                 lastSyncAt,
                 apiUsage: salesforce.apiUsage(),
                 pendingDeliveries,
                 dirtySessions
+            };
+        },
+        resumeSalesforce() {
+            const state = sides.salesforce.state;
+            if (state === 'dry_run' || state === 'connected') {
+                schedule(0);
+                return;
+            }
+            // An explicit resume wins over the budget until the next probe would have run.
+            if (state === 'paused_budget') budgetIgnoredUntil = now() + limitProbeIntervalMs;
+            pausedUntil = 0;
+            outageAttempts = 0;
+            logger.info({ from: state }, 'Salesforce sync resumed by an admin');
+            setSalesforce('connecting', 'Resumed by an admin: trying Salesforce now.', null, now());
+            schedule(0);
+        },
+        sessionActivity(sessionId) {
+            if (inFlight.has(sessionId)) return { writing: true, nextPassAt: now() };
+            const delay = changes.has(sessionId) ? batchDelay(sessionId) : 0;
+            return {
+                writing: false,
+                nextPassAt: Math.max(now() + delay, Math.min(timerAt, now() + pollIntervalMs))
             };
         },
         async eventEnabled(eventId) {
@@ -601,7 +872,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                     return;
                 if (now() > deadline)
                     throw new Error(
-                        `the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sfState}${detail ? `, ${detail}` : ''})`
+                        `the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sides.salesforce.state}${sides.salesforce.reason ? `, ${sides.salesforce.reason}` : ''})`
                     );
                 await new Promise((resolve) => setTimeout(resolve, 25));
             }

@@ -12,6 +12,7 @@ import type {
 import { AUTO_ASSIGN_HEADER } from '../salesforce/connection.ts';
 import { soqlId, soqlList } from '../salesforce/soql.ts';
 import type { EventRow, PersonRow, SessionRow, Store, SyncFailure } from '../store/store.ts';
+import { backoffDelayMs } from './backoff.ts';
 import type { OrgMetadata } from './org-metadata.ts';
 import { collectionResults, queryRecords, subrequestErrors, succeeded } from './results.ts';
 import type { RecordError, RecordResult } from './results.ts';
@@ -152,10 +153,10 @@ const RETRY_LATER_CODES = new Set([
     'NO_RESPONSE'
 ]);
 
+/** A record's retry delay: none for a dependency's failure (three times), else the sync's capped backoff (≤ 60 s). */
 function backoffMs(attempts: number, immediate: boolean): number {
     if (immediate && attempts <= 3) return 0;
-    const base = Math.min(60 * 60_000, 500 * 2 ** Math.min(attempts - 1, 13));
-    return Math.round(base * (0.75 + Math.random() * 0.5));
+    return backoffDelayMs(attempts);
 }
 
 function failureOf(
