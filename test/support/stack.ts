@@ -45,6 +45,12 @@ export interface StackOptions {
     /** Fills the Livestorm workspace before the listener starts (what exists when the integration is enabled). */
     prepare?: (simulator: LivestormSimulator) => void | Promise<void>;
     dataDir?: string;
+    /** Where the listener reaches the org in the static token mode (e.g. a fault proxy), default the emulator. */
+    salesforceUrl?: (emulator: SalesforceEmulator) => string;
+    /** Per-request timeout of the Salesforce connection (default the listener's). */
+    salesforceTimeoutMs?: number;
+    /** Where the listener reaches the Livestorm API (e.g. a fault proxy), default the simulator. */
+    livestormApiUrl?: (simulator: LivestormSimulator) => string;
 }
 
 export interface Stack {
@@ -107,13 +113,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
                     username: options.salesforceAuth.username,
                     jwtKeyFile: options.salesforceAuth.jwtKeyFile
                 }
-              : { mode: 'token', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
-        { apiVersion: config.salesforce.apiVersion }
+              : {
+                    mode: 'token',
+                    instanceUrl: options.salesforceUrl?.(emulator) ?? emulator.instanceUrl,
+                    accessToken: emulator.accessToken
+                },
+        {
+            apiVersion: config.salesforce.apiVersion,
+            ...(options.salesforceTimeoutMs ? { timeoutMs: options.salesforceTimeoutMs } : {})
+        }
     );
     const livestorm =
         options.livestormApi === false
             ? undefined
-            : createLivestormClient({ baseUrl: simulator.apiUrl, token: simulator.token });
+            : createLivestormClient({
+                  baseUrl: options.livestormApiUrl?.(simulator) ?? simulator.apiUrl,
+                  token: simulator.token
+              });
     const engine = createSyncEngine({
         store,
         salesforce,
