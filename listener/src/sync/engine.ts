@@ -683,7 +683,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             setSalesforce(
                 'retrying',
                 assignmentProblem,
-                'Correct leadAssignment in the config file (or the admin page settings): "org-rules", "none" or the Id of an active Lead assignment rule; the org is read again every 5 minutes.',
+                'Correct leadAssignment in the config file (or the admin page settings): "org-rules", "none" or the Id of one of this org\'s Lead assignment rules (Setup › Lead Assignment Rules, active or not); the org is read again every 5 minutes.',
                 pausedUntil
             );
             return;
