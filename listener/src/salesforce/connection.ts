@@ -210,6 +210,7 @@ export function createSalesforceConnection(
         body?: unknown,
         headers: Record<string, string> = {}
     ): Promise<T> {
+        headers = withAutoAssign(method, headers) ?? {};
         let active = await currentSession();
         let response = await send(method, path, body, headers, active);
         let text = await response.text();
