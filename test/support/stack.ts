@@ -38,6 +38,10 @@ export interface StackOptions {
     limitProbeIntervalMs?: number;
     /** Cap of the engine's outage and concurrency backoff (default 60 s). */
     backoffCapMs?: number;
+    /** Retries of one Livestorm API request (the client's default is 4). */
+    livestormMaxRetries?: number;
+    /** First wait before the engine reads an event title again after a failure (default here 100 ms). */
+    titleRetryMs?: number;
     /** Enables the admin page with this token. */
     adminToken?: string;
     sender?: Partial<Parameters<typeof createWebhookSender>[0]>;
@@ -128,7 +132,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             ? undefined
             : createLivestormClient({
                   baseUrl: options.livestormApiUrl?.(simulator) ?? simulator.apiUrl,
-                  token: simulator.token
+                  token: simulator.token,
+                  maxRetries: options.livestormMaxRetries
               });
     const engine = createSyncEngine({
         store,
@@ -137,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         settings,
         logger,
         pollIntervalMs: 50,
+        titleRetryMs: options.titleRetryMs ?? 100,
         ...(options.limitProbeIntervalMs !== undefined
             ? { limitProbeIntervalMs: options.limitProbeIntervalMs }
             : {}),

@@ -30,7 +30,13 @@ import type { OrgMetadata } from './org-metadata.ts';
 import { addToBurst, batchDelay as adaptiveBatchDelay } from './batch-window.ts';
 import type { PendingBurst } from './batch-window.ts';
 import { EVENT_ENABLED_AT_SETTING_PREFIX, setAsideReason } from './past-sessions.ts';
-import { EmailClaims, PEOPLE_PER_PASS, syncSession, yieldToEventLoop } from './session-sync.ts';
+import {
+    EmailClaims,
+    PEOPLE_PER_PASS,
+    syncSession,
+    UNTITLED_CAMPAIGN_NAME_PREFIX,
+    yieldToEventLoop
+} from './session-sync.ts';
 
 export interface SyncEngineDeps {
     store: Store;
@@ -53,6 +59,8 @@ export interface SyncEngineDeps {
     backoffBaseMs?: number;
     /** Jitter source in [0, 1); Math.random when omitted. */
     random?: () => number;
+    /** First wait before reading an event title again after Livestorm failed to give it (doubling, ≤ 10 min). Default 5 s. */
+    titleRetryMs?: number;
     now?: () => number;
 }
 
@@ -87,7 +95,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     };
     const claims = new EmailClaims();
     const inFlight = new Map<string, Promise<void>>();
-    const titleFailures = new Map<string, number>();
+    /** Events whose title could not be read: how many times, and when to try again. */
+    const titleFailures = new Map<string, { count: number; retryAt: number }>();
+    const titleRetryMs = deps.titleRetryMs ?? 5000;
     const reconcileAt = new Map<string, number>();
     let metadata: OrgMetadata | null = null;
     let running = false;
@@ -376,9 +386,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const effectiveEnabled = (event: EventRow | undefined, eventId: string): boolean =>
         eventEnablement({ eventId, enabled: event?.enabled ?? null }, settings).enabled;
 
+    /** Campaigns are named without the title only after this many failed reads of it. */
+    const TITLE_ATTEMPTS_BEFORE_UNTITLED = 3;
+    const waitingForTitle = (eventId: string): boolean =>
+        !!livestorm && (titleFailures.get(eventId)?.count ?? 0) < TITLE_ATTEMPTS_BEFORE_UNTITLED;
+
     async function eventDetails(eventId: string): Promise<EventRow | undefined> {
         let event = await store.getEvent(eventId);
-        if (livestorm && (!event || event.title === null) && (titleFailures.get(eventId) ?? 0) < 3) {
+        const failed = titleFailures.get(eventId);
+        if (livestorm && (!event || event.title === null) && (!failed || failed.retryAt <= now())) {
             try {
                 const fetched = await livestorm.getEvent(eventId);
                 event = {
@@ -391,15 +407,31 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 };
                 await store.putEvent(event);
                 livestormAnswered();
+                titleFailures.delete(eventId);
+                if (failed) await titleKnown(eventId);
             } catch (error) {
                 livestormFailed(error);
-                titleFailures.set(eventId, (titleFailures.get(eventId) ?? 0) + 1);
+                const count = (failed?.count ?? 0) + 1;
+                const wait = Math.min(10 * 60_000, titleRetryMs * 2 ** (count - 1));
+                titleFailures.set(eventId, { count, retryAt: now() + wait });
                 logger.warn({ eventId, err: error }, 'the event title could not be read from Livestorm');
-                // Without a title the Campaign would be named after the id for good: wait for a later attempt.
-                if ((titleFailures.get(eventId) ?? 0) < 3) return undefined;
             }
         }
+        // Without the title a new Campaign gets a stand-in Name: wait for a few attempts first.
+        if (!event?.title && waitingForTitle(eventId)) return undefined;
         return event;
+    }
+
+    /** The title of an event arrived after failures: its Campaigns named without it get their Name in their next pass. */
+    async function titleKnown(eventId: string) {
+        for (const row of await store.listSessions({ eventId })) {
+            if (!row.campaignId) continue;
+            const untitled = await store.getSetting<string | null>(
+                `${UNTITLED_CAMPAIGN_NAME_PREFIX}${row.sessionId}`
+            );
+            if (untitled) await store.saveSyncedSession({ ...row, syncedVersion: 0 });
+        }
+        schedule(0);
     }
 
     function sessionItem(session: LivestormSession): FoldItem | undefined {
@@ -574,7 +606,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 return;
             }
         }
-        if (livestorm && !event?.title && (titleFailures.get(row.eventId) ?? 0) < 3) return;
+        if (!event?.title && waitingForTitle(row.eventId)) return;
         if (row.state.status === 'past' && row.state.endedAt > 0 && !reconcileAt.has(sessionId)) {
             reconcileAt.set(sessionId, now() + settings.attendanceReconcileSeconds * 1000);
         }
@@ -726,7 +758,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             inFlight.set(sessionId, run);
         }
 
-        // 5. periodic work against Livestorm, within its quota
+        // 5. periodic work against Livestorm, within its quota: titles that could not be read, attendance, refresh
+        for (const [eventId, failed] of titleFailures) {
+            // About an hour of attempts on their own; after that only a pass of one of its sessions tries again.
+            if (failed.retryAt <= now() && failed.count < 12)
+                void eventDetails(eventId).then(() => schedule(0));
+        }
         for (const [sessionId, dueAt] of reconcileAt) {
             if (dueAt > now()) continue;
             reconcileAt.set(sessionId, Infinity);

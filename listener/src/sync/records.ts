@@ -469,13 +469,26 @@ export function newCampaignRecord(
     if (settings.campaign.parentId) setIfField(record, info, 'ParentId', settings.campaign.parentId, true);
     Object.assign(record, campaignLivestormFields(session, event, counts, settings, metadata, true));
     const start = sessionStart(session);
-    record.Name = campaignName({
+    record.Name = campaignNameOf(session, event, settings);
+    fillRequired(record, info, settings, localDate(start, session.timezone));
+    return record;
+}
+
+/**
+ * The Name of a session's Campaign from the name template; without the event title (unreadable from Livestorm),
+ * `Livestorm session <first 8 characters of the session id>` stands in for it — such a Name is replaced once the
+ * title is known, unless an admin renamed the Campaign meanwhile (DESIGN, "Campaign Name").
+ */
+export function campaignNameOf(
+    session: SessionState,
+    event: EventRow | undefined,
+    settings: Settings
+): string {
+    return campaignName({
         template: settings.campaign.nameTemplate,
         eventTitle: cleanText(event?.title ?? `Livestorm session ${session.sessionId.slice(0, 8)}`),
         sessionName: session.name === null ? null : cleanText(session.name),
-        startUnixSeconds: start,
+        startUnixSeconds: sessionStart(session),
         timezone: session.timezone
     });
-    fillRequired(record, info, settings, localDate(start, session.timezone));
-    return record;
 }

@@ -10,7 +10,7 @@ import type {
     SalesforceConnection
 } from '../salesforce/connection.ts';
 import { AUTO_ASSIGN_HEADER } from '../salesforce/connection.ts';
-import { soqlId, soqlList } from '../salesforce/soql.ts';
+import { soqlId, soqlList, soqlString } from '../salesforce/soql.ts';
 import type { EventRow, PersonRow, SessionRow, Store, SyncFailure } from '../store/store.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { OrgMetadata } from './org-metadata.ts';
@@ -18,6 +18,7 @@ import { collectionResults, queryRecords, subrequestErrors, succeeded } from './
 import type { RecordError, RecordResult } from './results.ts';
 import {
     campaignLivestormFields,
+    campaignNameOf,
     enrichment,
     isOnDemand,
     lookupFields,
@@ -32,6 +33,11 @@ import { ATTENDANCE_RANK } from '../store/state.ts';
 import type { PersonState } from '../store/state.ts';
 
 export const COLLECTION_SIZE = 200;
+/**
+ * The setting (one per session) holding the Name we gave a Campaign without the event title, until it is replaced by
+ * the titled Name or found renamed by an admin (then it is never touched again).
+ */
+export const UNTITLED_CAMPAIGN_NAME_PREFIX = 'untitledCampaignName:';
 export const MAX_COLLECTIONS_PER_COMPOSITE = 5;
 export const MAX_SUBREQUESTS_PER_COMPOSITE = 25;
 /** People handled per pass: 5 collections of 200 members. */
@@ -303,8 +309,10 @@ export async function syncSession(
         const phaseA: CompositeSubrequest[] = [];
         const needCampaign = !session.campaignId;
         const campaignRef = needCampaign ? '@{campaign.id}' : session.campaignId!;
+        let untitledName: string | null = null;
         if (needCampaign) {
             const record = newCampaignRecord(session.state, event, counts, settings, metadata);
+            if (!event?.title && typeof record.Name === 'string') untitledName = record.Name;
             const { Name: _name, ...upsertBody } = campaignLivestormFields(
                 session.state,
                 event,
@@ -484,6 +492,13 @@ export async function syncSession(
                 }
                 const createdByUs = succeeded(created);
                 session = { ...session, campaignId, campaignCreatedByUs: createdByUs, failure: null };
+                if (createdByUs && untitledName !== null) {
+                    await store.setSetting(`${UNTITLED_CAMPAIGN_NAME_PREFIX}${sessionId}`, untitledName);
+                    logger.warn(
+                        { sessionId, campaignId, name: untitledName },
+                        'the Campaign was named without the event title (unreadable from Livestorm): the Name is replaced once the title is known, unless an admin renames it first'
+                    );
+                }
                 result.campaignCreated = createdByUs;
                 logger.info(
                     { sessionId, campaignId, created: createdByUs },
@@ -607,6 +622,12 @@ export async function syncSession(
             .filter((entry): entry is { item: Work; changes: SfRecord } => entry.changes !== null);
         for (const items of chunk(enrichments, COLLECTION_SIZE)) ops.push({ kind: 'enrich', items });
 
+        // A Name we wrote without the title is replaced now that the title is known — in the same request and only if
+        // the Campaign still has that Name (the query finds it; otherwise the reference fails and nothing is written).
+        const untitledKey = `${UNTITLED_CAMPAIGN_NAME_PREFIX}${sessionId}`;
+        const untitled = event?.title ? ((await store.getSetting<string | null>(untitledKey)) ?? null) : null;
+        const titledName = untitled !== null ? campaignNameOf(session.state, event, settings) : null;
+        let renamePending = untitled !== null && titledName !== null;
         const executedCreates = new Set<number>();
         // A Campaign created or upserted in phase A already holds every Livestorm field and the current counts.
         let campaignUpdated = needCampaign && work.length === 0;
@@ -626,6 +647,25 @@ export async function syncSession(
             const batch: { op: Op; referenceId: string }[] = [];
             if (firstComposite) subrequests.push(...statusOps);
             let slots = MAX_COLLECTIONS_PER_COMPOSITE;
+            const renaming = renamePending && firstComposite;
+            if (renaming) {
+                slots -= 1;
+                subrequests.push(
+                    {
+                        method: 'GET',
+                        url: queryUrl(
+                            `SELECT Id FROM Campaign WHERE Id = ${soqlId(campaignId)} AND Name = ${soqlString(untitled!)}`
+                        ),
+                        referenceId: 'untitled'
+                    },
+                    {
+                        method: 'PATCH',
+                        url: 'sobjects/Campaign/@{untitled.records[0].Id}',
+                        referenceId: 'rename',
+                        body: { Name: titledName }
+                    }
+                );
+            }
             const inThisComposite = new Set<number>();
             for (let index = 0; index < ops.length && slots > 0;) {
                 const op = ops[index]!;
@@ -757,6 +797,23 @@ export async function syncSession(
             );
             const campaignRead = byRef.get('campaignRead');
             if (campaignRead?.httpStatusCode === 404) campaignGone = true;
+            if (renaming) {
+                renamePending = false;
+                const found = queryRecords<{ Id: string }>(byRef.get('untitled'));
+                if (succeeded(byRef.get('rename'))) {
+                    await store.setSetting(untitledKey, null);
+                    logger.info(
+                        { sessionId, campaignId, name: titledName },
+                        'Campaign named after its event'
+                    );
+                } else if (found && found.length === 0 && !campaignGone) {
+                    await store.setSetting(untitledKey, null);
+                    logger.info(
+                        { sessionId, campaignId },
+                        'the Campaign was renamed in Salesforce: its Name is kept'
+                    );
+                }
+            }
             if (firstComposite && statusOps.length) {
                 const allAdded = statusOps.every((op) => succeeded(byRef.get(op.referenceId)));
                 session = { ...session, statusesReady: allAdded };

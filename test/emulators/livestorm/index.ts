@@ -50,6 +50,8 @@ export interface LivestormSimulator {
     calls(): { total: number; byPath: Record<string, number> };
     /** Every request received, in arrival order, including refused ones. */
     requests(): RecordedRequest[];
+    /** While true, every API request answers 503 (an outage of Livestorm's API); webhooks are not affected. */
+    setUnavailable(unavailable: boolean): void;
     close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startLivestormSimulator(
     const recorded: RecordedRequest[] = [];
     const callsByRoute = new Map<string, number>();
     let totalCalls = 0;
+    let unavailable = false;
     // Arrival times (ms) of the calls admitted in the current rolling second.
     let admitted: number[] = [];
     let quotaPeriodStart: number | undefined;
@@ -217,6 +220,13 @@ export async function startLivestormSimulator(
     function handle(request: IncomingMessage, response: ServerResponse): number {
         const atMs = now();
         const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+        if (unavailable) {
+            return send(
+                response,
+                503,
+                errorDocument(503, 'Service Unavailable', 'The API is temporarily unavailable')
+            );
+        }
         if (!tokensMatch(request.headers.authorization, token)) {
             return send(
                 response,
@@ -341,6 +351,9 @@ export async function startLivestormSimulator(
         state,
         calls: () => ({ total: totalCalls, byPath: Object.fromEntries(callsByRoute) }),
         requests: () => recorded.map((entry) => ({ ...entry })),
+        setUnavailable: (value) => {
+            unavailable = value;
+        },
         close: () =>
             new Promise<void>((resolve, reject) => {
                 server.close((error) => (error ? reject(error) : resolve()));
