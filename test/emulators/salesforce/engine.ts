@@ -37,7 +37,7 @@ export interface AssignmentRuleOption {
 
 /** Automation of the org that writes other records when ours are saved (record-triggered flows). */
 export interface FlowOptions {
-    /** A flow on CampaignMember creation that updates the member's Lead (e.g. a "last campaign" stamp). */
+    /** A flow on CampaignMember creation and update that updates the member's Lead (e.g. a "last campaign" stamp). */
     campaignMemberUpdatesLead?: boolean;
 }
 
@@ -358,8 +358,8 @@ export class Database {
         return undefined;
     }
 
-    /** A flow fired by a new CampaignMember updates its Lead, under the same assignment header as the request. */
-    private afterMemberInserted(options: WriteOptions, member: Row, now: string): void {
+    /** A flow fired by a saved CampaignMember updates its Lead, under the same assignment header as the request. */
+    private afterMemberSaved(options: WriteOptions, member: Row, now: string): void {
         if (!this.flows.campaignMemberUpdatesLead || !member.LeadId) return;
         const lead = this.get('Lead', String(member.LeadId));
         if (!lead || lead.IsDeleted || lead.IsConverted) return;
@@ -801,7 +801,7 @@ export class Database {
             if (assignError) return fail(assignError);
         }
         options.tx.write(this.table(object.name), id, row);
-        if (object.name === 'CampaignMember') this.afterMemberInserted(options, row, now);
+        if (object.name === 'CampaignMember') this.afterMemberSaved(options, row, now);
         if (object.name === 'Campaign') this.createDefaultStatuses(options.tx, id, now);
         if (object.name === 'CampaignMemberStatus') this.afterStatusSaved(options.tx, row, undefined, now);
         return { ok: true, id };
@@ -879,6 +879,7 @@ export class Database {
             if (assignError) return fail(assignError);
         }
         options.tx.write(this.table(object.name), id, row);
+        if (object.name === 'CampaignMember') this.afterMemberSaved(options, row, now);
         if (object.name === 'CampaignMemberStatus') this.afterStatusSaved(options.tx, row, existing, now);
         return { ok: true, id };
     }

@@ -64,7 +64,7 @@ export interface SalesforceEmulatorOptions {
     faults?: Partial<Faults>;
     /** Lead assignment rules (at most one active), honouring `Sforce-Auto-Assign`; each creates its queue. */
     assignmentRules?: AssignmentRuleOption[];
-    /** Record-triggered automation, e.g. a flow that updates a Lead when it becomes a Campaign Member. */
+    /** Record-triggered automation, e.g. a flow that updates a Lead when its Campaign Member is saved. */
     flows?: FlowOptions;
     /** State and Country/Territory Picklists turned on (`true` = Salesforce's defaults). */
     addressPicklists?: boolean | AddressPicklistOptions;

@@ -162,7 +162,7 @@ describe('Lead assignment rules', () => {
         expect(ownerOf(org, c)).toBe(original);
     });
 
-    it('reassigns a Lead updated by a flow that a Campaign Member insert fires, unless the insert says FALSE', async () => {
+    it('reassigns a Lead updated by a flow that a Campaign Member write fires, unless the write says FALSE', async () => {
         const org = await startTestOrg({
             assignmentRules: rules,
             flows: { campaignMemberUpdatesLead: true }
@@ -177,8 +177,16 @@ describe('Lead assignment rules', () => {
             { CampaignId: campaignId, LeadId: kept },
             { 'Sforce-Auto-Assign': 'FALSE' }
         );
-        await org.call('POST', `${V}/sobjects/CampaignMember`, { CampaignId: campaignId, LeadId: taken });
+        const member = await org.call(
+            'POST',
+            `${V}/sobjects/CampaignMember`,
+            { CampaignId: campaignId, LeadId: taken },
+            { 'Sforce-Auto-Assign': 'FALSE' }
+        );
         expect(ownerOf(org, kept)).toBe(original);
+        expect(ownerOf(org, taken)).toBe(original);
+        // The same flow on update: a member write without the header takes the Lead from its owner.
+        await org.call('PATCH', `${V}/sobjects/CampaignMember/${member.body.id}`, { Status: 'Responded' });
         expect(ownerOf(org, taken)).toBe(queueId(org, 'Inside Sales'));
     });
 
