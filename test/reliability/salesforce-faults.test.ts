@@ -109,13 +109,26 @@ describe('Salesforce faults', () => {
                 status: 503,
                 body: JSON.stringify([{ errorCode: 'SERVER_UNAVAILABLE', message: 'Service Unavailable' }])
             }
-        ]
+        ],
+        // The concurrency limits, as the org words them (reference salesforce.md, "REQUEST_LIMIT_EXCEEDED"):
+        // retried with a backoff, unlike the daily allocation.
+        ...[
+            'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+            'ConcurrentPerOrgLongTxn Limit exceeded.'
+        ].map((message): [string, ProxyMode] => [
+            `REQUEST_LIMIT_EXCEEDED "${message}"`,
+            {
+                kind: 'status',
+                status: 403,
+                body: JSON.stringify([{ message, errorCode: 'REQUEST_LIMIT_EXCEEDED' }])
+            }
+        ])
     ];
     it.each(proxyFaults)('%s', async (name, mode) => {
         const options = await withProxy();
         record(
             await underFault(
-                name.split(' ')[0]!,
+                name.replace(/[^A-Za-z]/g, '').slice(0, 24),
                 options,
                 () => proxy!.set(mode),
                 () => proxy!.set({ kind: 'pass' })
@@ -150,7 +163,7 @@ describe('Salesforce faults', () => {
         record(
             await underFault(
                 'dailylimit',
-                { limitPauseMs: 500 },
+                { limitProbeIntervalMs: 300 },
                 (current) => current.emulator.inspect.setFaults({ exhaustLimit: true }),
                 (current) => current.emulator.inspect.setFaults({ exhaustLimit: false })
             )
