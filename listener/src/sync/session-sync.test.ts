@@ -15,8 +15,8 @@ import { createSalesforceConnection } from '../salesforce/connection.ts';
 import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { loadOrgMetadata } from './org-metadata.ts';
-import { EmailClaims, resolvePeople, syncSession } from './session-sync.ts';
-import type { Resolvable } from './session-sync.ts';
+import { EmailClaims, emailKey, relocatePeople, resolvePeople, syncSession } from './session-sync.ts';
+import type { PreviousLink, Resolvable } from './session-sync.ts';
 
 const logger = pino({ level: 'silent' });
 let emulator: SalesforceEmulator;
@@ -160,5 +160,76 @@ describe('resolvePeople', () => {
             ['Contact', '003C'],
             null
         ]);
+    });
+});
+
+describe('records that moved', () => {
+    const moved = (previous: PreviousLink) => ({
+        row: { personId: String(previous.id ?? previous.memberId) },
+        email: 'moved@example.com',
+        resolution: null as Resolvable['resolution'],
+        previous,
+        memberId: null as string | null
+    });
+
+    it('follows the member to its current record, a merged record to its master, a converted Lead to its Contact', () => {
+        const items = [
+            moved({ object: 'Lead', id: '00QM', memberId: 'CM1' }),
+            moved({ object: 'Lead', id: '00QL', memberId: 'CMgone' }),
+            moved({ object: 'Lead', id: '00QC', memberId: null }),
+            moved({ object: 'Contact', id: '003L', memberId: null }),
+            moved({ object: 'Lead', id: '00QD', memberId: null }),
+            moved({ object: 'Lead', id: '00QP', memberId: null })
+        ];
+        const dead = relocatePeople(
+            items,
+            [{ Id: 'CM1', LeadId: '00QM', ContactId: '003X' }],
+            [{ Id: '003L', Email: 'moved@example.com', IsDeleted: false }],
+            [
+                { Id: '00QL', IsDeleted: true, MasterRecordId: '00QMASTER' },
+                { Id: '00QC', IsDeleted: false, IsConverted: true, ConvertedContactId: '003C' },
+                { Id: '00QD', IsDeleted: true, MasterRecordId: null }
+            ],
+            logger,
+            's1'
+        );
+        expect(items.map((item) => item.resolution && [item.resolution.object, item.resolution.id])).toEqual([
+            ['Contact', '003X'],
+            ['Lead', '00QMASTER'],
+            ['Contact', '003C'],
+            ['Contact', '003L'],
+            null,
+            null
+        ]);
+        expect(items[0]!.memberId).toBe('CM1');
+        expect([...dead].sort()).toEqual(['00QD', '00QP']);
+    });
+
+    it("matching by e-mail uses a merged record's master after live records, never a dead id", () => {
+        const items: Resolvable[] = [
+            { row: { personId: 'a' }, email: 'merged@example.com', resolution: null },
+            { row: { personId: 'b' }, email: 'both@example.com', resolution: null },
+            { row: { personId: 'c' }, email: 'deleted@example.com', resolution: null },
+            { row: { personId: 'd' }, email: 'dead.master@example.com', resolution: null }
+        ];
+        resolvePeople(
+            items,
+            [],
+            [
+                { Id: '00Q1', Email: 'merged@example.com', IsDeleted: true, MasterRecordId: '00QM' },
+                { Id: '00Q2', Email: 'both@example.com', IsDeleted: true, MasterRecordId: '00QM' },
+                { Id: '00Q3', Email: 'both@example.com', IsDeleted: false },
+                { Id: '00Q4', Email: 'deleted@example.com', IsDeleted: true, MasterRecordId: null },
+                { Id: '00Q5', Email: 'dead.master@example.com', IsDeleted: true, MasterRecordId: '00QX' }
+            ],
+            logger,
+            's1',
+            new Set(['00QX'])
+        );
+        expect(items.map((item) => item.resolution?.id ?? null)).toEqual(['00QM', '00Q3', null, null]);
+    });
+
+    it('compares e-mails trimmed and without letter case', () => {
+        expect(emailKey(' Sam.Twice@Example.COM ')).toBe(emailKey('sam.twice@example.com'));
     });
 });
