@@ -7,6 +7,7 @@ import type { CallContext, Reply } from './api.ts';
 import { Api, classify, servedVersion, versionsList } from './api.ts';
 import { runComposite } from './composite.ts';
 import { Transaction } from './engine.ts';
+import { REQUEST_LIMIT_MESSAGES } from './state.ts';
 import type { CallKind, EmulatorState } from './state.ts';
 import { RequestError } from './values.ts';
 
@@ -182,13 +183,19 @@ export function createApp(state: EmulatorState, instanceUrl: () => string): Hono
             state.record({ ...logEntry, status: 401 }, false);
             return json(c, { status: 401, body: INVALID_SESSION });
         }
-        if (state.limitReached()) {
+        // 403 REQUEST_LIMIT_EXCEEDED, with the message naming the limit (REQUEST_LIMIT_MESSAGES in state.ts cites the
+        // sources): an injected concurrency or daily-limit answer first, then the real allocation.
+        const limitKind =
+            state.injectedRequestLimit() ?? (state.limitReached() ? 'TotalRequests' : undefined);
+        if (limitKind) {
             state.record({ ...logEntry, status: 403 }, false);
             return json(
                 c,
                 {
                     status: 403,
-                    body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]
+                    body: [
+                        { message: REQUEST_LIMIT_MESSAGES[limitKind], errorCode: 'REQUEST_LIMIT_EXCEEDED' }
+                    ]
                 },
                 limitHeader()
             );

@@ -203,6 +203,36 @@ describe('sessions, versions, limits', () => {
         expect((await org.call('GET', `${V}/limits`)).status).toBe(403);
     });
 
+    // REST "Status Codes and Error Responses": 403 REQUEST_LIMIT_EXCEEDED for every API request limit; the message names
+    // which one (salesforce.md §4, §10). Concurrency answers are injected per call or for a time, and count nothing.
+    it('answers the three REQUEST_LIMIT_EXCEEDED messages as injected, for a number of calls or until a time', async () => {
+        org = await startTestOrg({ dailyApiLimit: 500 });
+        for (const [kind, message] of [
+            ['ConcurrentPerOrgLongTxn', 'ConcurrentPerOrgLongTxn Limit exceeded.'],
+            ['ConcurrentRequests', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.'],
+            ['TotalRequests', 'TotalRequests Limit exceeded.']
+        ] as const) {
+            org.inspect.setFaults({ requestLimit: { kind, count: 2 } });
+            for (let call = 0; call < 2; call++) {
+                const refused = await org.call('GET', `${V}/limits`);
+                expect(refused.status).toBe(403);
+                expect(refused.body).toEqual([{ message, errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+            }
+            expect((await org.call('GET', `${V}/limits`)).status).toBe(200);
+        }
+        // Only the three answered calls were counted.
+        expect((await org.call('GET', `${V}/limits`)).headers.get('sforce-limit-info')).toBe(
+            'api-usage=4/500'
+        );
+        org.inspect.setFaults({
+            requestLimit: { kind: 'ConcurrentPerOrgLongTxn', untilMs: Date.now() + 60_000 }
+        });
+        expect((await org.call('GET', `${V}/limits`)).status).toBe(403);
+        expect((await org.call('GET', `${V}/limits`)).status).toBe(403);
+        org.inspect.setFaults({ requestLimit: { kind: 'ConcurrentPerOrgLongTxn', untilMs: Date.now() - 1 } });
+        expect((await org.call('GET', `${V}/limits`)).status).toBe(200);
+    });
+
     // Help article 000386264: a GET URI over 16,384 bytes is refused with 414 before the API sees it.
     it('answers 414 to a URI over 16,384 bytes and does not count it', async () => {
         org = await startTestOrg();

@@ -17,8 +17,10 @@ import type {
 import { Database, Transaction } from './engine.ts';
 import type { ExtraField } from './schema.ts';
 import { loadSchema } from './schema.ts';
-import type { CallKind, CallLogEntry, CallStats, Faults } from './state.ts';
-import { EmulatorState } from './state.ts';
+import type { CallKind, CallLogEntry, CallStats, Faults, RequestLimitKind } from './state.ts';
+import { EmulatorState, REQUEST_LIMIT_MESSAGES } from './state.ts';
+
+export { REQUEST_LIMIT_MESSAGES };
 
 export type {
     AddressPicklistOptions,
@@ -31,6 +33,7 @@ export type {
     ExtraField,
     Faults,
     RecordErrorHook,
+    RequestLimitKind,
     ValidationRule
 };
 

@@ -31,6 +31,22 @@ export interface CallStats {
     log: CallLogEntry[];
 }
 
+/**
+ * The messages Salesforce sends with 403 REQUEST_LIMIT_EXCEEDED (REST API Developer Guide, "Status Codes and Error
+ * Responses": 403 + REQUEST_LIMIT_EXCEEDED "you've exceeded API request limits"; the messages as integrations log
+ * them, reference salesforce-examples/errors/catalog.json and salesforce.md §4 and §10). `TotalRequests` is the org's
+ * rolling 24 h allocation; the other two are concurrency limits that clear in seconds: API requests running 20 s or
+ * more (App Limits Cheatsheet, "API Request Limits and Allocations": 25 in production, 5 in Developer Edition) and
+ * long-running Apex transactions.
+ */
+export const REQUEST_LIMIT_MESSAGES = {
+    TotalRequests: 'TotalRequests Limit exceeded.',
+    ConcurrentRequests: 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+    ConcurrentPerOrgLongTxn: 'ConcurrentPerOrgLongTxn Limit exceeded.'
+} as const;
+
+export type RequestLimitKind = keyof typeof REQUEST_LIMIT_MESSAGES;
+
 export interface Faults {
     /** The next `count` API calls answer `status` (default 500) without doing anything. */
     serverErrors?: { count: number; status?: number };
@@ -38,6 +54,12 @@ export interface Faults {
     expireTokens?: boolean;
     /** The daily allocation is used up: calls answer 403 REQUEST_LIMIT_EXCEEDED. */
     exhaustLimit?: boolean;
+    /**
+     * API calls answer 403 REQUEST_LIMIT_EXCEEDED with the message of `kind` and do nothing: the next `count` calls,
+     * or every call until the wall-clock time `untilMs` (whichever is given; both: whichever ends later). Refused calls
+     * are not counted against the allocation.
+     */
+    requestLimit?: { kind: RequestLimitKind; count?: number; untilMs?: number };
     /** The next N record writes touching a Campaign fail with UNABLE_TO_LOCK_ROW. */
     injectLockErrors?: number;
     /** Called for every record about to be saved; a returned error fails that record. */
@@ -167,6 +189,19 @@ export class EmulatorState {
         if (!counted) return;
         this.stats.total += 1;
         this.stats.byKind[entry.kind] += 1;
+    }
+
+    /** The injected REQUEST_LIMIT_EXCEEDED answering this call, if any (a count is consumed here). */
+    injectedRequestLimit(now = Date.now()): RequestLimitKind | undefined {
+        const fault = this.faults.requestLimit;
+        if (!fault) return undefined;
+        if ((fault.count ?? 0) > 0) {
+            fault.count = (fault.count ?? 0) - 1;
+            return fault.kind;
+        }
+        if (fault.untilMs !== undefined && now < fault.untilMs) return fault.kind;
+        this.faults.requestLimit = undefined;
+        return undefined;
     }
 
     limitReached(): boolean {
