@@ -2,12 +2,14 @@
 // listener, and the Leads it creates are routed as the leadAssignment setting says.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 
@@ -99,6 +101,7 @@ describe('Lead assignment rules', () => {
 
     it('a rule Id the org does not have: nothing is written and the reason says what to do', async () => {
         stack = await startStack({ salesforce: org, settings: { leadAssignment: '01Q000000000001' } });
+        endsUnsettled(stack);
         const event = stack.simulator.state.createEvent({ title: 'Never written' });
         await stack.sender.deliver('event.created', event);
         const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(24) });

@@ -3,12 +3,14 @@
 // warning on the person — the record is always created and the person always reaches the Campaign.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, contactsByEmail, hoursFromNow, leadsByEmail, memberByEmail } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 

@@ -1,12 +1,14 @@
 // API economy, measured on the emulator's call accounting (a composite is one call, as Salesforce counts it).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, hoursFromNow, membersOf } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 

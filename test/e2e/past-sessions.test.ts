@@ -4,12 +4,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionResource } from '../emulators/livestorm/types.ts';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, campaignsOf, hoursFromNow, memberByEmail } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 

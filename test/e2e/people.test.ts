@@ -2,6 +2,7 @@
 // fallbacks, odd addresses and names, team members, replays, and a status that never goes backwards.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import {
     campaignOf,
@@ -14,7 +15,8 @@ import {
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 

@@ -2,12 +2,14 @@
 // records Salesforce rejects, duplicate rules, missing per-person webhooks. Nothing acknowledged is lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, membersOf } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 
@@ -81,6 +83,7 @@ describe('resilience', () => {
 
     it('a refused static token is reported in the health, and deliveries are kept', async () => {
         stack = await startStack();
+        endsUnsettled(stack);
         stack.emulator.inspect.setFaults({ expireTokens: true });
         const created = await session(stack);
         await register(stack, created.id, 2, 'kept');

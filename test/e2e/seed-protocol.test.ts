@@ -1,6 +1,7 @@
 // The seed's own 8-step test protocol ("Protocole de test – Inscription depuis Livestorm"), end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.ts';
+import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, statusesOf } from '../support/org.ts';
 import { localDate } from '../../listener/src/sync/campaign-name.ts';
@@ -11,7 +12,8 @@ describe('the seed test protocol', () => {
         stack = await startStack();
     });
     afterAll(async () => {
-        await stack?.close();
+        // The protocol ends with the invariant: no person silently stuck.
+        await checkAndClose(stack);
     });
 
     it('test protocol: registration from Livestorm → Campaign, Lead, member Registered → Attended / Did not attend with mapped fields', async () => {
