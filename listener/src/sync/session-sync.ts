@@ -926,6 +926,14 @@ export async function syncSession(
         }
 
         await store.saveSyncedSession(session);
+        for (const item of work) {
+            if (item.warnings.length && item.outcome !== 'pending')
+                logger.warn(
+                    { sessionId, personId: item.row.personId, warnings: item.warnings },
+                    'values left out of the record: %s',
+                    item.warnings.join(' ')
+                );
+        }
         const saved: PersonRow[] = work.map((item) => {
             if (item.outcome === 'synced') {
                 result.synced += 1;
