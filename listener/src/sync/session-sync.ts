@@ -1014,10 +1014,11 @@ export async function syncSession(
             fields: []
         };
         item.error = error;
-        if (MOVED_CODES.has(error.code)) {
+        if (MOVED_CODES.has(error.code) && (item.sfId || item.memberId)) {
             // The record or member was deleted, merged or converted since we stored it (or the Campaign is gone, which
             // the Campaign read of this request tells): the next pass looks for where the person went, starting from
-            // the ids kept here.
+            // the ids kept here. (A new record refused for such a reason — e.g. a deleted fixed Account — is an error
+            // for the admin, below.)
             item.outcome = 'retry';
             item.immediate = true;
             return;
