@@ -15,6 +15,7 @@ const OPTIONS = {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     'lock-wait': { type: 'string', default: '0' },
+    'production-like': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false }
 } satisfies ParseArgsConfig['options'];
 
@@ -34,6 +35,9 @@ Options:
   --client-id ID           require this client id on the token endpoint
   --client-secret SECRET   require this client secret on the token endpoint
   --lock-wait MS           how long a write waits for a Campaign row lock (default 0)
+  --production-like        what most production orgs have: an active Lead assignment rule routing every Lead to
+                           the queue "Lead Routing", a flow that updates a Lead when its Campaign Member is saved,
+                           and State and Country/Territory Picklists
   -h, --help               show this help`;
 
 function usageError(message: string): never {
@@ -69,7 +73,14 @@ const emulator = await startSalesforceEmulator({
     ...(values['api-version'] ? { apiVersion: values['api-version'] } : {}),
     ...(values['force-app'] ? { forceAppDir: values['force-app'] } : {}),
     ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
-    ...(values['client-secret'] ? { clientSecret: values['client-secret'] } : {})
+    ...(values['client-secret'] ? { clientSecret: values['client-secret'] } : {}),
+    ...(values['production-like']
+        ? {
+              assignmentRules: [{ name: 'Lead Routing', active: true, queue: 'Lead Routing' }],
+              flows: { campaignMemberUpdatesLead: true },
+              addressPicklists: true
+          }
+        : {})
 });
 
 process.stdout.write(
