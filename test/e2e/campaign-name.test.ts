@@ -1,13 +1,15 @@
 // A Campaign named while Livestorm's API could not give the event title gets its real Name once the title is known —
 // unless an admin renamed it meanwhile (DESIGN, "Campaign Name").
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkAndClose } from '../support/invariant.ts';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
 import { campaignOf, campaignsOf, hoursFromNow, memberByEmail } from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
-    await stack?.close();
+    // Every scenario ends with the invariant: no person silently stuck.
+    await checkAndClose(stack);
     stack = undefined;
 });
 
