@@ -312,6 +312,7 @@ describe('livestorm-sf doctor', () => {
             /^✔ New Leads are routed by the org's active assignment rule "Inside sales" \(01Q/
         );
         expect(org.inspect.calls().total).toBe(3);
+        expect(lineWith('Countries and states')).toMatch(/^✔ Countries and states are plain text/);
 
         out = [];
         writeFileSync(join(dir, 'config.json'), JSON.stringify({ leadAssignment: partners.slice(0, 15) }));
@@ -333,6 +334,14 @@ describe('livestorm-sf doctor', () => {
         expect(await runDoctorCli(jwtEnv(org))).toBe(1);
         expect(out.join('\n')).toContain(
             'leadAssignment: must be "org-rules", "none" or the Id of a Lead assignment rule'
+        );
+    });
+
+    it('says when the org has State and Country/Territory Picklists', async () => {
+        const org = await startOrg({ addressPicklists: true });
+        expect(await runDoctorCli(jwtEnv(org))).toBe(0);
+        expect(lineWith('Country/Territory Picklists')).toMatch(
+            /^✔ State and Country\/Territory Picklists are on \(Lead, Contact\): countries and states are written as the org's codes/
         );
     });
 

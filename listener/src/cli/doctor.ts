@@ -371,6 +371,26 @@ function leadAssignmentCheck(response: CompositeSubresponse | undefined, setting
     );
 }
 
+/**
+ * Whether the org has State and Country/Territory Picklists (the code fields exist in describe): then mapped countries
+ * and states are written as the org's codes, and values it does not list are left out with a warning.
+ */
+function addressPicklistCheck(describes: Map<string, Describe>): DoctorCheck {
+    const id = 'address-picklists';
+    const withCodes = ['Lead', 'Contact'].filter((object) =>
+        describes.get(object)?.fields.some((field) => /CountryCode$/.test(field.name))
+    );
+    if (withCodes.length === 0)
+        return pass(
+            id,
+            'Countries and states are plain text in this org: they are written as Livestorm has them.'
+        );
+    return pass(
+        id,
+        `State and Country/Territory Picklists are on (${withCodes.join(', ')}): countries and states are written as the org's codes; a value the org does not list is left out with a warning on the person.`
+    );
+}
+
 function requiredFieldChecks(describes: Map<string, Describe>, settings: Settings): DoctorCheck[] {
     const checks: DoctorCheck[] = [];
     const unchecked: string[] = [];
@@ -627,6 +647,7 @@ async function salesforceChecks(
     checks.push(memberStatusCheck(byReference.get('statuses')));
     checks.push(...requiredFieldChecks(describes, settings));
     checks.push(leadAssignmentCheck(byReference.get('assignmentRules'), settings.leadAssignment));
+    checks.push(addressPicklistCheck(describes));
     return checks;
 }
 
