@@ -113,6 +113,7 @@ export function sessionRow(sessionId: string, extra: Partial<SessionRow> = {}): 
         syncedVersion: 0,
         campaignId: null,
         campaignCreatedByUs: false,
+        campaignName: null,
         statusesReady: false,
         failure: null,
         setAside: null,
@@ -973,6 +974,76 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 );
                 expect(ids(await store.searchPeople({ q: 'countess', limit: 10 }))).toEqual(['s1/p3']);
                 expect(ids(await store.searchPeople({ q: 'ada@example.net', limit: 10 }))).toEqual([]);
+            });
+        });
+
+        describe('sessions search', () => {
+            const sessions = [
+                sessionRow('s-old', {
+                    state: sessionState('s-old', 'event-1', { estimatedStartedAt: 1_700_000_000 })
+                }),
+                sessionRow('s-live', {
+                    eventId: 'event-2',
+                    state: sessionState('s-live', 'event-2', {
+                        estimatedStartedAt: 1_700_000_000,
+                        startedAt: 1_800_000_000,
+                        name: 'Morning run'
+                    })
+                }),
+                sessionRow('s-b', {
+                    state: sessionState('s-b', 'event-1', { estimatedStartedAt: 1_760_000_000 })
+                }),
+                sessionRow('s-a', {
+                    state: sessionState('s-a', 'event-1', { estimatedStartedAt: 1_760_000_000 })
+                })
+            ];
+            const ids = (rows: SessionRow[]) => rows.map((row) => row.sessionId);
+
+            it('lists newest start first, matches the id, session name, Campaign Name or event title, and pages', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        sessions,
+                        events: [
+                            eventRow('event-1', { title: 'Quarterly Review' }),
+                            eventRow('event-2', { title: 'Onboarding' })
+                        ]
+                    })
+                );
+                await store.saveSyncedSession({
+                    ...sessions[2]!,
+                    campaignId: '701000000000001AAA',
+                    campaignName: 'Renamed by Sales'
+                });
+                expect(ids(await store.searchSessions({ limit: 10 }))).toEqual([
+                    's-live',
+                    's-a',
+                    's-b',
+                    's-old'
+                ]);
+                expect(ids(await store.searchSessions({ q: 'QUARTERLY', limit: 10 }))).toEqual([
+                    's-a',
+                    's-b',
+                    's-old'
+                ]);
+                expect(ids(await store.searchSessions({ q: 'renamed by', limit: 10 }))).toEqual(['s-b']);
+                expect(ids(await store.searchSessions({ q: 'morning', limit: 10 }))).toEqual(['s-live']);
+                expect(ids(await store.searchSessions({ q: 's-ol', limit: 10 }))).toEqual(['s-old']);
+                expect(ids(await store.searchSessions({ q: "%_'", limit: 10 }))).toEqual([]);
+                expect(ids(await store.searchSessions({ eventId: 'event-2', limit: 10 }))).toEqual([
+                    's-live'
+                ]);
+                const first = await store.searchSessions({ limit: 2 });
+                const last = first.at(-1)!;
+                const next = await store.searchSessions({
+                    limit: 2,
+                    after: {
+                        startsAt: last.state.startedAt || last.state.estimatedStartedAt,
+                        sessionId: last.sessionId
+                    }
+                });
+                expect([...ids(first), ...ids(next)]).toEqual(['s-live', 's-a', 's-b', 's-old']);
+                const [renamed] = await store.getSessions(['s-b']);
+                expect(renamed?.campaignName).toBe('Renamed by Sales');
             });
         });
 

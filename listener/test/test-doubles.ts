@@ -96,6 +96,27 @@ export function createMemoryStore(): MemoryStore {
                 (s) => !filter?.eventId || s.eventId === filter.eventId
             );
         },
+        async searchSessions(query) {
+            const q = (query.q ?? '').trim().toLowerCase();
+            const startsAt = (s: SessionRow) => s.state.startedAt || s.state.estimatedStartedAt || 0;
+            return [...store.sessions.values()]
+                .filter((s) => query.eventId === undefined || s.eventId === query.eventId)
+                .filter(
+                    (s) =>
+                        q === '' ||
+                        [s.sessionId, s.campaignName, s.state.name, store.events.get(s.eventId)?.title].some(
+                            (text) => (text ?? '').toLowerCase().includes(q)
+                        )
+                )
+                .sort((a, b) => startsAt(b) - startsAt(a) || (a.sessionId < b.sessionId ? -1 : 1))
+                .filter(
+                    (s) =>
+                        !query.after ||
+                        startsAt(s) < query.after.startsAt ||
+                        (startsAt(s) === query.after.startsAt && s.sessionId > query.after.sessionId)
+                )
+                .slice(0, query.limit);
+        },
         async getPeople(sessionId, personIds) {
             return store.people.filter(
                 (p) =>

@@ -30,6 +30,7 @@ function session(sessionId: string, eventId: string, campaignId: string | null):
         syncedVersion: 2,
         campaignId,
         campaignCreatedByUs: true,
+        campaignName: null,
         statusesReady: true,
         failure: null,
         setAside: null

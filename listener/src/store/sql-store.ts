@@ -369,6 +369,47 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
 
         // The SQL is built from which filters are present, so every variant reads the people_search index in order
         // from the cursor on and stops at the limit.
+        async searchSessions(search) {
+            const field = (name: string) =>
+                driver.dialect === 'sqlite' ? `json_extract(s.state, '$.${name}')` : `(s.state->>'${name}')`;
+            const startsAt =
+                driver.dialect === 'sqlite'
+                    ? `coalesce(nullif(${field('startedAt')}, 0), ${field('estimatedStartedAt')}, 0)`
+                    : `coalesce(nullif(${field('startedAt')}::bigint, 0), ${field('estimatedStartedAt')}::bigint, 0)`;
+            const conditions: string[] = [];
+            const params: SqlValue[] = [];
+            if (search.after) {
+                params.push(search.after.startsAt, search.after.sessionId);
+                conditions.push(`(${startsAt} < $1 OR (${startsAt} = $1 AND s.session_id > $2))`);
+            }
+            if (search.eventId !== undefined) {
+                params.push(search.eventId);
+                conditions.push(`s.event_id = $${params.length}`);
+            }
+            const q = (search.q ?? '').trim();
+            if (q !== '') {
+                // lower() folds ASCII in SQLite and all of Unicode in PostgreSQL; the text as typed also matches.
+                params.push(q.toLowerCase(), q);
+                const lowered = `$${params.length - 1}`;
+                const typed = `$${params.length}`;
+                const find = driver.dialect === 'sqlite' ? 'instr' : 'strpos';
+                const contains = (column: string) =>
+                    `${find}(lower(coalesce(${column}, '')), ${lowered}) > 0 OR ${find}(coalesce(${column}, ''), ${typed}) > 0`;
+                conditions.push(
+                    `(${['s.session_id', 's.campaign_name', field('name'), 'e.title'].map(contains).join(' OR ')})`
+                );
+            }
+            params.push(search.limit);
+            return (
+                await rows(
+                    `SELECT s.* FROM sessions s LEFT JOIN events e ON e.event_id = s.event_id
+                     ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                     ORDER BY ${startsAt} DESC, s.session_id LIMIT $${params.length}`,
+                    params
+                )
+            ).map(sessionOf);
+        },
+
         async searchPeople(search) {
             const q = (search.q ?? '').trim().toLowerCase();
             const conditions: string[] = [];
@@ -411,7 +452,7 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
             const columns = sessionSyncColumns(row);
             await driver.execute(
                 `UPDATE sessions SET synced_version = $2, campaign_id = $3, campaign_created_by_us = $4,
-                    statuses_ready = $5, failure = $6, next_attempt_at = $7, set_aside = $8
+                    statuses_ready = $5, failure = $6, next_attempt_at = $7, set_aside = $8, campaign_name = $9
                  WHERE session_id = $1`,
                 [
                     columns.session_id!,
@@ -421,7 +462,8 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
                     columns.statuses_ready!,
                     columns.failure!,
                     columns.next_attempt_at!,
-                    columns.set_aside!
+                    columns.set_aside!,
+                    columns.campaign_name!
                 ]
             );
         },

@@ -1,3 +1,4 @@
+import { SCHEMA_VERSION } from './schema.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,7 +48,9 @@ describe('sqlite store', () => {
         const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
         try {
             expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-            expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 2 }]);
+            expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([
+                { version: SCHEMA_VERSION }
+            ]);
         } finally {
             db.close();
         }

@@ -61,6 +61,11 @@ export interface SessionRow {
     campaignId: string | null;
     /** True when the listener created the Campaign (then the Sent/Responded statuses are ours to remove). */
     campaignCreatedByUs: boolean;
+    /**
+     * The Campaign's Name as the listener last wrote or read it (admins rename Campaigns), for the admin page; null
+     * before the Campaign is known. Written by saveSyncedSession.
+     */
+    campaignName: string | null;
     /** True once the Livestorm statuses exist on the Campaign. */
     statusesReady: boolean;
     failure: SyncFailure | null;
@@ -119,6 +124,26 @@ export interface PeopleQuery {
     after?: PeopleCursor;
 }
 
+/** Where a page of searchSessions ends; pass it back as `after` for the next page. */
+export interface SessionCursor {
+    /** Unix seconds of the session's start (actual, else estimated; 0 when unknown). */
+    startsAt: number;
+    sessionId: string;
+}
+
+export interface SessionQuery {
+    /**
+     * Case-insensitive substring of the session id, the session's name, the Campaign's Name or the event's title;
+     * empty or absent matches every session.
+     */
+    q?: string;
+    eventId?: string;
+    /** At most this many rows (the caller bounds it). */
+    limit: number;
+    /** Rows strictly after this position, in (start descending, sessionId) order. */
+    after?: SessionCursor;
+}
+
 export interface SessionCounts {
     registrants: number;
     attendees: number;
@@ -163,6 +188,11 @@ export interface Store {
     commitFold(commit: FoldCommit): Promise<void>;
     getSessions(sessionIds: string[]): Promise<SessionRow[]>;
     listSessions(filter?: { eventId?: string }): Promise<SessionRow[]>;
+    /**
+     * Sessions matching a search, newest start first (then by session id): one page of the admin page's sessions
+     * view, read with a LIMIT whatever the number of sessions.
+     */
+    searchSessions(query: SessionQuery): Promise<SessionRow[]>;
     getPeople(sessionId: string, personIds?: string[]): Promise<PersonRow[]>;
     /**
      * People of a session linked to any of these Salesforce Lead/Contact ids (several Livestorm registrants can be one

@@ -310,9 +310,11 @@ export async function syncSession(
         const needCampaign = !session.campaignId;
         const campaignRef = needCampaign ? '@{campaign.id}' : session.campaignId!;
         let untitledName: string | null = null;
+        let newCampaignName: string | null = null;
         if (needCampaign) {
             const record = newCampaignRecord(session.state, event, counts, settings, metadata);
             if (!event?.title && typeof record.Name === 'string') untitledName = record.Name;
+            newCampaignName = typeof record.Name === 'string' ? record.Name : null;
             const { Name: _name, ...upsertBody } = campaignLivestormFields(
                 session.state,
                 event,
@@ -491,7 +493,14 @@ export async function syncSession(
                     return result;
                 }
                 const createdByUs = succeeded(created);
-                session = { ...session, campaignId, campaignCreatedByUs: createdByUs, failure: null };
+                session = {
+                    ...session,
+                    campaignId,
+                    campaignCreatedByUs: createdByUs,
+                    // The Name we wrote; an existing Campaign keeps its own, known from the next read.
+                    campaignName: createdByUs ? newCampaignName : session.campaignName,
+                    failure: null
+                };
                 if (createdByUs && untitledName !== null) {
                     await store.setSetting(`${UNTITLED_CAMPAIGN_NAME_PREFIX}${sessionId}`, untitledName);
                     logger.warn(
@@ -797,11 +806,17 @@ export async function syncSession(
             );
             const campaignRead = byRef.get('campaignRead');
             if (campaignRead?.httpStatusCode === 404) campaignGone = true;
+            const readName = succeeded(campaignRead)
+                ? (campaignRead.body as { Name?: unknown }).Name
+                : undefined;
+            // The Name as the org has it now (admins rename Campaigns): what the admin page shows.
+            if (typeof readName === 'string') session = { ...session, campaignName: readName };
             if (renaming) {
                 renamePending = false;
                 const found = queryRecords<{ Id: string }>(byRef.get('untitled'));
                 if (succeeded(byRef.get('rename'))) {
                     await store.setSetting(untitledKey, null);
+                    session = { ...session, campaignName: titledName };
                     logger.info(
                         { sessionId, campaignId, name: titledName },
                         'Campaign named after its event'
