@@ -1,20 +1,18 @@
-// The listener's entry point (`npm start`): read the environment, open the store, start the engine and serve.
-// Everything it wires is built elsewhere; this file only decides the order and how the process ends.
+// The listener's entry point (`npm start`): read the environment, open the store, start the engine in its own thread
+// (sync/engine-host.ts) and serve. Everything it wires is built elsewhere; this file only decides the order and how
+// the process ends.
 import { serve } from '@hono/node-server';
-import { configuredInstanceUrl } from './admin/views.ts';
 import { createApp } from './app.ts';
 import { ConfigError, configWarnings, parseEnv, processEnv, secretValues } from './config/env.ts';
 import type { Config } from './config/env.ts';
 import { findLegacyPaths } from './config/paths.ts';
 import { loadSettings, SettingsError } from './config/settings.ts';
-import { createLivestormClient } from './livestorm/client.ts';
 import { createLogger, createSecretScrubber } from './logger.ts';
 import type { Logger } from './logger.ts';
-import { createSalesforceConnection } from './salesforce/connection.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import type { SyncEngine } from './sync/engine-port.ts';
-import { createSyncEngine } from './sync/engine.ts';
+import { startEngineWorker } from './sync/engine-host.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -50,35 +48,25 @@ async function start(): Promise<void> {
 
     let store: Store | undefined;
     let server: ReturnType<typeof serve> | undefined;
+    let engine: SyncEngine | undefined;
     try {
         const settings = await loadSettings(config.configFile);
         store = await openStore({
             dataDir: config.dataDir,
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
         });
-        const salesforce = createSalesforceConnection(config.salesforce, {
-            apiVersion: config.salesforce.apiVersion
+        // The engine runs in a worker thread with its own store connection and the same heap limits as this isolate;
+        // this thread keeps the HTTP edge (webhooks, admin) to itself.
+        const worker = await startEngineWorker({ config, settings, logger });
+        engine = worker;
+        const app = createApp({
+            config,
+            store,
+            engine,
+            logger,
+            settings,
+            instanceUrl: () => worker.instanceUrl()
         });
-        const livestorm =
-            config.livestorm.apiToken === null
-                ? undefined
-                : createLivestormClient({
-                      baseUrl: config.livestorm.apiUrl,
-                      token: config.livestorm.apiToken
-                  });
-        const engine: SyncEngine = createSyncEngine({ store, salesforce, livestorm, settings, logger });
-        let instanceUrl = configuredInstanceUrl(config);
-        const knownInstanceUrl = () => {
-            // OAuth modes learn the instance URL from the token response: ask once the engine is connected.
-            if (instanceUrl === null && engine.health().salesforce.state === 'connected') {
-                salesforce.instanceUrl().then(
-                    (url) => void (instanceUrl = url),
-                    () => {}
-                );
-            }
-            return instanceUrl;
-        };
-        const app = createApp({ config, store, engine, logger, settings, instanceUrl: knownInstanceUrl });
         server = serve({ fetch: app.fetch, port: config.port }, (info) => {
             logger.info(
                 {
@@ -92,11 +80,11 @@ async function start(): Promise<void> {
         const running = server;
         running.on('error', (error) => {
             logger.fatal({ err: error }, 'the HTTP server failed');
-            void shutdown(logger, running, engine, store, 1);
+            void shutdown(logger, running, worker, store, 1);
         });
         const onSignal = (signal: NodeJS.Signals) => {
             logger.info({ signal }, 'shutting down');
-            void shutdown(logger, running, engine, store, 0);
+            void shutdown(logger, running, worker, store, 0);
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
@@ -104,6 +92,7 @@ async function start(): Promise<void> {
         await engine.start();
     } catch (error) {
         server?.close();
+        await engine?.stop().catch(() => {});
         await store?.close().catch(() => {});
         logger.flush();
         if (error instanceof SettingsError) return fail(scrub(error.message));

@@ -124,7 +124,7 @@ async function cleanup(): Promise<void> {
     return cleaning;
 }
 // Bounded in time whatever happens: a stuck phase ends the run, children included.
-const hardLimitMs = (quick ? 3 : 20) * 60_000;
+const hardLimitMs = (quick ? 6 : 20) * 60_000;
 const watchdog = setTimeout(() => {
     process.stderr.write(`The benchmark exceeded ${hardLimitMs / 60_000} minutes: stopping.\n`);
     void cleanup().finally(() => process.exit(1));

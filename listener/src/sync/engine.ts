@@ -71,6 +71,8 @@ export interface RunningSyncEngine extends SyncEngine {
     discoverEvent(eventId: string, options?: { includePast?: boolean }): Promise<number>;
     /** Re-reads upcoming sessions from Livestorm (reschedules, cancellations); runs every refreshIntervalMinutes. */
     refreshUpcoming(): Promise<void>;
+    /** Sessions a pass is writing or whose changes wait for their batch window (the others' activity is idle). */
+    activeSessionIds(): string[];
 }
 
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
@@ -883,6 +885,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             return retried;
         },
         discoverEvent,
+        activeSessionIds: () => [...new Set([...inFlight.keys(), ...changes.keys()])],
         async refreshUpcoming() {
             await refreshUpcoming();
             schedule(0);
