@@ -53,6 +53,7 @@ async function start(): Promise<void> {
         const settings = await loadSettings(config.configFile);
         store = await openStore({
             dataDir: config.dataDir,
+            database: config.database,
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
         });
         // The engine runs in a worker thread with its own store connection and the same heap limits as this isolate;
@@ -72,7 +73,8 @@ async function start(): Promise<void> {
                 {
                     port: info.port,
                     salesforceAuth: config.salesforce.mode,
-                    store: config.databaseUrl ? 'postgresql' : 'sqlite'
+                    store: config.databaseUrl ? 'postgresql' : 'sqlite',
+                    instance: config.database.instanceId
                 },
                 'listener ready for Livestorm webhooks at /webhooks/livestorm/[redacted]'
             );

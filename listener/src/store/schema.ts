@@ -165,6 +165,28 @@ export const MIGRATIONS: readonly Migration[] = [
         name: 'Campaign name of a session',
         sql: (t) => `
     ALTER TABLE sessions ADD COLUMN campaign_name ${t.text};`
+    },
+    // Several instances on one database: who writes which session (a lease renewed while the pass runs, taken over
+    // once expired), and which e-mails a pass in flight is resolving or creating (so two instances never create two
+    // Leads for one person). Times are the database's clock, in ms.
+    {
+        name: 'session leases and e-mail claims',
+        sql: (t) => `
+    CREATE TABLE session_leases (
+        session_id ${t.key} PRIMARY KEY,
+        owner ${t.text} NOT NULL,
+        acquired_at ${t.bigint} NOT NULL,
+        expires_at ${t.bigint} NOT NULL,
+        released ${t.boolean} NOT NULL,
+        taken_over_from ${t.text}
+    );
+
+    CREATE TABLE email_claims (
+        email ${t.key} PRIMARY KEY,
+        owner ${t.text} NOT NULL,
+        expires_at ${t.bigint} NOT NULL
+    );
+    CREATE INDEX email_claims_by_owner ON email_claims (owner);`
     }
 ];
 

@@ -14,7 +14,9 @@ import {
     sessionOf,
     sessionSyncColumns,
     syncLogEntryOf,
-    text
+    bool,
+    text,
+    textOrNull
 } from './rows.ts';
 import type { Columns } from './rows.ts';
 import { COLUMN_TYPES } from './schema.ts';
@@ -25,9 +27,11 @@ import type {
     DeliveryState,
     EventRow,
     FoldCommit,
+    FoldTransaction,
     NewDelivery,
     PersonRow,
     SessionCounts,
+    SessionLease,
     Store
 } from './store.ts';
 
@@ -118,6 +122,14 @@ const PERSON_SYNC_TYPES: Record<string, keyof ColumnTypes> = {
     written_at: 'bigint'
 };
 
+/** The database's clock in ms since epoch: leases and claims of several instances are compared on one clock. */
+const NOW_MS = {
+    sqlite: `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+    postgres: `CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT)`
+} as const;
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const UPSERT_SESSION = `ON CONFLICT (session_id) DO UPDATE SET
     event_id = excluded.event_id, state = excluded.state, version = excluded.version`;
 
@@ -164,11 +176,13 @@ export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<vo
     assertUniqueKeys(commit.sessions, 'session', (row) => row.sessionId);
     assertUniqueKeys(commit.people, 'person', (row) => `${row.sessionId}/${row.personId}`);
     // Serialised before the first statement: a row that cannot be written fails the commit before anything is sent.
-    const sessions = commit.sessions.map(sessionColumns);
-    const people = commit.people.map(personColumns);
-    // Rows in key order: two databases sessions writing overlapping rows lock them in the same order.
+    // Rows in key order: two transactions writing overlapping rows lock them in the same order (no deadlock).
+    const sessions = [...commit.sessions].sort((a, b) => byKey(a.sessionId, b.sessionId)).map(sessionColumns);
+    const people = [...commit.people]
+        .sort((a, b) => byKey(a.sessionId, b.sessionId) || byKey(a.personId, b.personId))
+        .map(personColumns);
     const events = [...new Map(commit.events.map((row) => [row.eventId, row])).values()]
-        .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0))
+        .sort((a, b) => byKey(a.eventId, b.eventId))
         .map(eventColumns);
     if (sessions.length) await insertRows(db, 'sessions', sessions, UPSERT_SESSION);
     if (people.length) await insertRows(db, 'people', people, UPSERT_PERSON);
@@ -193,6 +207,7 @@ export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<vo
 /** The shared Store over a driver. */
 export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
     const types = COLUMN_TYPES[driver.dialect];
+    const nowMs = NOW_MS[driver.dialect];
     const rows = async (sql: string, params: readonly SqlValue[] = []) =>
         (await driver.execute(sql, params)).rows;
 
@@ -442,7 +457,9 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
 
         async saveSyncedPeople(people) {
             if (people.length === 0) return;
-            const columns = people.map(personSyncColumns);
+            const columns = [...people]
+                .sort((a, b) => byKey(a.sessionId, b.sessionId) || byKey(a.personId, b.personId))
+                .map(personSyncColumns);
             await driver.transaction((tx) =>
                 updateRows(tx, 'people', ['session_id', 'person_id'], PERSON_SYNC_TYPES, types, columns)
             );
@@ -579,6 +596,133 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
                     [limit]
                 )
             ).map(personOf);
+        },
+
+        async foldTransaction(work) {
+            return driver.transaction((tx) => {
+                const fold: FoldTransaction = {
+                    async claimPendingDeliveries(limit) {
+                        const found = await tx.execute(
+                            `SELECT * FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT $1
+                             ${driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : ''}`,
+                            [limit]
+                        );
+                        return found.rows.map(deliveryOf);
+                    },
+                    // SQLite: the transaction already holds the file's write lock. PostgreSQL: one transaction-scoped
+                    // advisory lock per session, taken in key order (two folds never wait on each other in a cycle).
+                    async lockSessions(sessionIds) {
+                        if (driver.dialect !== 'postgres') return;
+                        for (const sessionId of [...new Set(sessionIds)].sort(byKey)) {
+                            await tx.execute(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+                                `livestorm-sf fold ${sessionId}`
+                            ]);
+                        }
+                    },
+                    async getSessions(sessionIds) {
+                        const ids = [...new Set(sessionIds)];
+                        if (ids.length === 0) return [];
+                        const found = await tx.execute(
+                            `SELECT * FROM sessions WHERE session_id IN (${placeholders(ids.length)})`,
+                            ids
+                        );
+                        return found.rows.map(sessionOf);
+                    },
+                    async getPeople(sessionId, personIds) {
+                        const found: PersonRow[] = [];
+                        for (const ids of chunks([...new Set(personIds)], tx.rowsPerStatement)) {
+                            const page = await tx.execute(
+                                `SELECT * FROM people WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
+                                [sessionId, ...ids]
+                            );
+                            found.push(...page.rows.map(personOf));
+                        }
+                        return found;
+                    },
+                    commit: (commit) => writeFold(tx, commit)
+                };
+                return work(fold);
+            });
+        },
+
+        // Granted when the row is absent, ours, released or expired; a lease that expired without being released is a
+        // take-over, recorded with the owner it was taken from.
+        async acquireSessionLease(sessionId, owner, ttlMs) {
+            const { rows: granted } = await driver.execute(
+                `INSERT INTO session_leases (session_id, owner, acquired_at, expires_at, released, taken_over_from)
+                 VALUES ($1, $2, ${nowMs}, ${nowMs} + $3, FALSE, NULL)
+                 ON CONFLICT (session_id) DO UPDATE SET
+                    owner = excluded.owner,
+                    acquired_at = CASE WHEN session_leases.owner = excluded.owner AND NOT session_leases.released
+                        THEN session_leases.acquired_at ELSE excluded.acquired_at END,
+                    expires_at = excluded.expires_at,
+                    released = FALSE,
+                    taken_over_from = CASE WHEN session_leases.owner <> excluded.owner AND NOT session_leases.released
+                        THEN session_leases.owner ELSE NULL END
+                 WHERE session_leases.owner = excluded.owner OR session_leases.released
+                    OR session_leases.expires_at < excluded.acquired_at
+                 RETURNING taken_over_from`,
+                [sessionId, owner, ttlMs]
+            );
+            if (!granted[0]) return { acquired: false, takenOverFrom: null };
+            return { acquired: true, takenOverFrom: textOrNull(granted[0].taken_over_from) };
+        },
+
+        async renewSessionLease(sessionId, owner, ttlMs) {
+            const renewed = await driver.execute(
+                `UPDATE session_leases SET expires_at = ${nowMs} + $3
+                 WHERE session_id = $1 AND owner = $2 AND NOT released`,
+                [sessionId, owner, ttlMs]
+            );
+            return renewed.changes > 0;
+        },
+
+        async releaseSessionLease(sessionId, owner) {
+            await driver.execute(
+                `UPDATE session_leases SET released = TRUE, expires_at = ${nowMs}
+                 WHERE session_id = $1 AND owner = $2 AND NOT released`,
+                [sessionId, owner]
+            );
+        },
+
+        async listSessionLeases(): Promise<SessionLease[]> {
+            return (await rows('SELECT * FROM session_leases ORDER BY session_id')).map((row) => ({
+                sessionId: text(row.session_id),
+                owner: text(row.owner),
+                acquiredAt: num(row.acquired_at),
+                expiresAt: num(row.expires_at),
+                released: bool(row.released)
+            }));
+        },
+
+        // One statement, keys in order: two instances claiming overlapping e-mails wait on each other's rows in the
+        // same order, and each key ends up with exactly one owner.
+        async claimEmails(keys, owner, ttlMs) {
+            const unique = [...new Set(keys)].sort(byKey);
+            const held: string[] = [];
+            for (const chunk of chunks(unique, driver.rowsPerStatement)) {
+                const values = chunk.map((_, index) => `($${index + 3}, $1, ${nowMs} + $2)`);
+                const { rows: granted } = await driver.execute(
+                    `INSERT INTO email_claims (email, owner, expires_at) VALUES ${values.join(', ')}
+                     ON CONFLICT (email) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                     WHERE email_claims.owner = excluded.owner OR email_claims.expires_at < ${nowMs}
+                     RETURNING email`,
+                    [owner, ttlMs, ...chunk]
+                );
+                held.push(...granted.map((row) => text(row.email)));
+            }
+            return held;
+        },
+
+        async renewEmailClaims(owner, ttlMs) {
+            await driver.execute(`UPDATE email_claims SET expires_at = ${nowMs} + $2 WHERE owner = $1`, [
+                owner,
+                ttlMs
+            ]);
+        },
+
+        async releaseEmailClaims(owner) {
+            await driver.execute('DELETE FROM email_claims WHERE owner = $1', [owner]);
         },
 
         async close() {

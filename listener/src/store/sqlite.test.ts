@@ -1,4 +1,3 @@
-import { SCHEMA_VERSION } from './schema.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -6,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_VERSION } from './schema.ts';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
 import { foldCommit, newDelivery, personRow, storeContract } from '../../test/store-contract.ts';
 

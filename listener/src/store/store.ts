@@ -170,6 +170,40 @@ export interface SyncLogEntry {
     message: string;
 }
 
+/** Rows and locks of one fold, all in one transaction (see Store.foldTransaction). */
+export interface FoldTransaction {
+    /**
+     * Oldest pending deliveries first, at most `limit`, held by this transaction: another instance folding at the same
+     * time skips them (PostgreSQL: FOR UPDATE SKIP LOCKED), and they stay pending if the transaction fails.
+     */
+    claimPendingDeliveries(limit: number): Promise<Delivery[]>;
+    /** Waits until no other fold holds these sessions, then holds them until the transaction ends. */
+    lockSessions(sessionIds: string[]): Promise<void>;
+    getSessions(sessionIds: string[]): Promise<SessionRow[]>;
+    getPeople(sessionId: string, personIds: string[]): Promise<PersonRow[]>;
+    /** Writes the fold (as Store.commitFold) in this transaction. */
+    commit(commit: FoldCommit): Promise<void>;
+}
+
+/** Who writes a session to Salesforce right now: one instance at a time, until `expiresAt`. */
+export interface SessionLease {
+    sessionId: string;
+    /** The instance (INSTANCE_ID) holding, or that last held, the lease. */
+    owner: string;
+    /** Milliseconds since epoch (the database's clock). */
+    acquiredAt: number;
+    expiresAt: number;
+    /** The owner gave it back at the end of its pass. */
+    released: boolean;
+}
+
+export interface LeaseGrant {
+    /** False: another instance holds a lease that has not expired. */
+    acquired: boolean;
+    /** The instance whose expired lease was taken over (it stopped renewing: it died or stalled), else null. */
+    takenOverFrom: string | null;
+}
+
 export interface Store {
     // ---- inbox: a delivery is committed durably before the webhook is acknowledged
     appendDelivery(delivery: NewDelivery): Promise<{ id: number; duplicate: boolean }>;
@@ -243,6 +277,31 @@ export interface Store {
     listSyncLog(limit: number): Promise<SyncLogEntry[]>;
     /** People whose last sync failed, newest first. */
     listFailures(limit: number): Promise<PersonRow[]>;
+
+    // ---- several instances on one database: claims and leases (the embedded store serves its one process the same way)
+    /**
+     * Runs one fold as one transaction: the deliveries it claims, the sessions it locks, the rows it reads and what it
+     * commits. Rejects (and writes nothing) when `work` or the database fails.
+     */
+    foldTransaction<T>(work: (tx: FoldTransaction) => Promise<T>): Promise<T>;
+    /**
+     * Takes the write lease of a session for `owner` until ttlMs from now, or renews it when `owner` already holds it.
+     * Refused while another owner's lease has not expired and was not released.
+     */
+    acquireSessionLease(sessionId: string, owner: string, ttlMs: number): Promise<LeaseGrant>;
+    /** Extends the lease by ttlMs from now; false when `owner` no longer holds it (taken over after expiry). */
+    renewSessionLease(sessionId: string, owner: string, ttlMs: number): Promise<boolean>;
+    /** Gives the lease back (the row stays, released, to show who wrote the session last). */
+    releaseSessionLease(sessionId: string, owner: string): Promise<void>;
+    listSessionLeases(): Promise<SessionLease[]>;
+    /**
+     * Claims e-mail keys (trimmed, lower-cased) for `owner` until ttlMs from now: a key held by another owner whose
+     * claim has not expired is not granted. Resolves to the keys `owner` now holds.
+     */
+    claimEmails(keys: string[], owner: string, ttlMs: number): Promise<string[]>;
+    /** Extends every claim of `owner` by ttlMs from now. */
+    renewEmailClaims(owner: string, ttlMs: number): Promise<void>;
+    releaseEmailClaims(owner: string): Promise<void>;
 
     close(): Promise<void>;
 }

@@ -74,6 +74,8 @@ export interface EngineHealth extends EngineSides {
     apiUsage: { used: number; limit: number } | null;
     pendingDeliveries: number;
     dirtySessions: number;
+    /** Session leases this engine took over after another instance stopped renewing them (it died or stalled). */
+    leaseTakeovers?: number;
 }
 
 /** What the engine is doing with one session right now. */

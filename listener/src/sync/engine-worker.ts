@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     try {
         store = await openStore({
             dataDir: config.dataDir,
+            database: config.database,
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
         });
         const salesforce = createSalesforceConnection(config.salesforce, {
@@ -48,7 +49,16 @@ async function main(): Promise<void> {
                       baseUrl: config.livestorm.apiUrl,
                       token: config.livestorm.apiToken
                   });
-        engine = createSyncEngine({ store, salesforce, livestorm, settings, logger, ...data.tuning });
+        engine = createSyncEngine({
+            store,
+            salesforce,
+            livestorm,
+            settings,
+            logger,
+            instanceId: config.database.instanceId,
+            leaseTtlMs: config.database.leaseTtlMs,
+            ...data.tuning
+        });
         let asked = false;
         const snapshot = (): EngineSnapshot => {
             const health = engine.health();

@@ -2,6 +2,7 @@
 // parallel, each session serialized (one writer per Campaign), each pass gathering everything that arrived during
 // the batch window. Salesforce outages, expired sessions and the API budget pause the engine; nothing is dropped:
 // the state stays dirty in the store until a pass writes it.
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { eventEnablement } from '../config/event-enablement.ts';
 import type { Settings } from '../config/settings.ts';
@@ -62,6 +63,10 @@ export interface SyncEngineDeps {
     /** First wait before reading an event title again after Livestorm failed to give it (doubling, ≤ 10 min). Default 5 s. */
     titleRetryMs?: number;
     now?: () => number;
+    /** This instance's name in session leases and e-mail claims (INSTANCE_ID). Default hostname-pid. */
+    instanceId?: string;
+    /** How long a session lease lasts without renewal (LEASE_TTL_MS); renewed every third of it. Default 30 s. */
+    leaseTtlMs?: number;
 }
 
 export interface RunningSyncEngine extends SyncEngine {
@@ -84,6 +89,22 @@ const LIVESTORM_QUOTA_RESERVE = 1000;
 /** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
 export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
+/** A pass lost its session's lease (not renewed in time, or taken over): it stops before writing again. */
+export class LeaseLostError extends Error {
+    constructor(sessionId: string) {
+        super(
+            `The pass over session ${sessionId} stopped: its lease could not be renewed in time, so another instance may write the session now.`
+        );
+        this.name = 'LeaseLostError';
+    }
+}
+
+interface HeldLease {
+    stop(): void;
+    /** `target` whose every method first checks that the lease is still held (throws LeaseLostError otherwise). */
+    guard<T extends object>(target: T): T;
+}
+
 export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const { store, salesforce, livestorm, settings, logger } = deps;
     const now = deps.now ?? Date.now;
@@ -95,7 +116,13 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         baseMs: deps.backoffBaseMs ?? 500,
         random: deps.random ?? Math.random
     };
-    const claims = new EmailClaims();
+    const instanceId = deps.instanceId ?? `${hostname()}-${process.pid}`;
+    const leaseTtlMs = deps.leaseTtlMs ?? 30_000;
+    /** Leases this engine took over from an instance that stopped renewing them (for /metrics). */
+    let leaseTakeovers = 0;
+    const claims = new EmailClaims(store, instanceId, leaseTtlMs);
+    /** Sessions another instance is writing: not asked for again before this time. */
+    const leasedElsewhere = new Map<string, number>();
     const inFlight = new Map<string, Promise<void>>();
     /** Events whose title could not be read: how many times, and when to try again. */
     const titleFailures = new Map<string, { count: number; retryAt: number }>();
@@ -574,7 +601,77 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
     }
 
-    async function runSession(sessionId: string) {
+    /**
+     * One pass under the session's lease: skipped while another instance holds it, the lease renewed every third of
+     * its TTL while the pass runs and given back at the end. A pass that loses its lease (it could not renew in time,
+     * another instance took it over) stops before its next Salesforce call.
+     */
+    async function runLeasedSession(sessionId: string): Promise<void> {
+        const grant = await store.acquireSessionLease(sessionId, instanceId, leaseTtlMs);
+        if (!grant.acquired) {
+            leasedElsewhere.set(sessionId, now() + pollIntervalMs);
+            return;
+        }
+        leasedElsewhere.delete(sessionId);
+        if (grant.takenOverFrom) {
+            leaseTakeovers += 1;
+            logger.warn(
+                { sessionId, from: grant.takenOverFrom, instance: instanceId },
+                'took over the session from an instance that stopped renewing its lease'
+            );
+        }
+        const lease = holdLease(sessionId);
+        try {
+            await runSession(sessionId, lease);
+        } finally {
+            lease.stop();
+            await store
+                .releaseSessionLease(sessionId, instanceId)
+                .catch((error: unknown) =>
+                    logger.warn(
+                        { sessionId, err: error },
+                        'the session lease could not be released; it expires by itself'
+                    )
+                );
+        }
+    }
+
+    function holdLease(sessionId: string): HeldLease {
+        let heldUntil = Date.now() + leaseTtlMs;
+        let lost = false;
+        const renew = async () => {
+            const startedAt = Date.now();
+            try {
+                if (await store.renewSessionLease(sessionId, instanceId, leaseTtlMs)) {
+                    heldUntil = startedAt + leaseTtlMs;
+                    await claims.renew(`session:${sessionId}`);
+                } else lost = true;
+            } catch (error) {
+                logger.warn({ sessionId, err: error }, 'the session lease could not be renewed');
+            }
+        };
+        const timer = setInterval(() => void renew(), Math.max(100, Math.floor(leaseTtlMs / 3)));
+        timer.unref?.();
+        const assertHeld = () => {
+            if (lost || Date.now() >= heldUntil) throw new LeaseLostError(sessionId);
+        };
+        return {
+            stop: () => clearInterval(timer),
+            guard: <T extends object>(target: T): T =>
+                new Proxy(target, {
+                    get(object, property, receiver) {
+                        const value: unknown = Reflect.get(object, property, receiver);
+                        if (typeof value !== 'function') return value;
+                        return (...args: unknown[]) => {
+                            assertHeld();
+                            return (value as (...a: unknown[]) => unknown).apply(object, args);
+                        };
+                    }
+                })
+        };
+    }
+
+    async function runSession(sessionId: string, lease: HeldLease) {
         const [loaded] = await store.getSessions([sessionId]);
         if (!loaded) return;
         const row = await fetchPlaceholder(loaded);
@@ -618,7 +715,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             return;
         }
         const result = await syncSession(
-            { store, salesforce, settings, metadata: metadata!, logger, claims, now },
+            {
+                store,
+                salesforce: lease.guard(salesforce),
+                settings,
+                metadata: metadata!,
+                logger,
+                claims,
+                now
+            },
             sessionId,
             event
         );
@@ -742,20 +847,26 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         for (const sessionId of dirty) {
             if (inFlight.size >= concurrency) break;
             if (inFlight.has(sessionId)) continue;
+            const elsewhereUntil = leasedElsewhere.get(sessionId) ?? 0;
+            if (elsewhereUntil > now()) {
+                schedule(elsewhereUntil - now());
+                continue;
+            }
             const wait = batchDelay(sessionId);
             if (wait > 0) {
                 schedule(wait);
                 continue;
             }
             changes.delete(sessionId);
-            const run = runSession(sessionId)
+            const run = runLeasedSession(sessionId)
                 .catch((error: unknown) => {
                     if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
+                    else if (error instanceof LeaseLostError) logger.warn({ sessionId }, error.message);
                     else logger.error({ sessionId, err: error }, 'session sync failed');
                 })
                 .finally(() => {
                     inFlight.delete(sessionId);
-                    schedule(0);
+                    schedule(leasedElsewhere.has(sessionId) ? pollIntervalMs : 0);
                 });
             inFlight.set(sessionId, run);
         }
@@ -835,7 +946,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 lastSyncAt,
                 apiUsage: salesforce.apiUsage(),
                 pendingDeliveries,
-                dirtySessions
+                dirtySessions,
+                leaseTakeovers
             };
         },
         resumeSalesforce() {

@@ -82,7 +82,14 @@ async function pass(sessionId: string) {
     const metadata = await loadOrgMetadata(salesforce);
     emulator.inspect.resetCalls();
     return syncSession(
-        { store, salesforce, settings: parseSettings({}), metadata, logger, claims: new EmailClaims() },
+        {
+            store,
+            salesforce,
+            settings: parseSettings({}),
+            metadata,
+            logger,
+            claims: new EmailClaims(store, 'test', 30_000)
+        },
         sessionId,
         {
             eventId: 'e1',

@@ -51,18 +51,37 @@ export function emailKey(email: string): string {
     return email.trim().toLowerCase();
 }
 
-/** E-mails being resolved or created by a pass in flight: two sessions must not both create a Lead for one person. */
+/**
+ * E-mails being resolved or created by a pass in flight: two passes — of two sessions, in this instance or in another
+ * on the same database — must not both create a Lead for one person. Claims live in the store (a row per e-mail key
+ * with an owner and an expiry), are renewed with the session lease, and released when the pass ends.
+ */
 export class EmailClaims {
-    readonly #owners = new Map<string, string>();
-    claim(email: string, owner: string): boolean {
-        const key = emailKey(email);
-        const current = this.#owners.get(key);
-        if (current && current !== owner) return false;
-        this.#owners.set(key, owner);
-        return true;
+    readonly #store: Store;
+    readonly #instanceId: string;
+    readonly #ttlMs: number;
+    /**
+     * @param instanceId this instance's name: owners are per instance and pass
+     * @param ttlMs a claim whose pass stopped renewing it (the instance died) lapses after this long
+     */
+    constructor(store: Store, instanceId: string, ttlMs: number) {
+        this.#store = store;
+        this.#instanceId = instanceId;
+        this.#ttlMs = ttlMs;
     }
-    releaseAll(owner: string) {
-        for (const [key, value] of this.#owners) if (value === owner) this.#owners.delete(key);
+    #owner(pass: string): string {
+        return `${this.#instanceId} ${pass}`;
+    }
+    /** Claims the e-mails for a pass; resolves to the keys (emailKey) it holds, the others are someone else's. */
+    async claimAll(emails: string[], pass: string): Promise<Set<string>> {
+        if (emails.length === 0) return new Set();
+        return new Set(await this.#store.claimEmails(emails.map(emailKey), this.#owner(pass), this.#ttlMs));
+    }
+    async renew(pass: string): Promise<void> {
+        await this.#store.renewEmailClaims(this.#owner(pass), this.#ttlMs);
+    }
+    async releaseAll(pass: string): Promise<void> {
+        await this.#store.releaseEmailClaims(this.#owner(pass));
     }
 }
 
@@ -258,6 +277,17 @@ export async function syncSession(
         await yieldToEventLoop();
         const settled: PersonRow[] = [];
         const work: Work[] = [];
+        // A write reported the record or member moved: find where the person went before writing again.
+        const movedOf = (row: PersonRow) =>
+            row.failure !== null && MOVED_CODES.has(row.failure.code) && (!!row.sfId || !!row.memberId);
+        const mustResolve = (row: PersonRow) =>
+            !!row.state.email &&
+            !(row.state.role === 'team_member' && !settings.syncTeamMembers) &&
+            (movedOf(row) || !row.sfId);
+        const claimed = await claims.claimAll(
+            dirty.filter(mustResolve).map((row) => row.state.email!),
+            owner
+        );
         for (const row of dirty) {
             if (row.state.role === 'team_member' && !settings.syncTeamMembers) {
                 settled.push({ ...row, syncedVersion: row.version, failure: null });
@@ -277,10 +307,8 @@ export async function syncSession(
                 result.failed += 1;
                 continue;
             }
-            // A write reported the record or member moved: find where the person went before writing again.
-            const moved =
-                row.failure !== null && MOVED_CODES.has(row.failure.code) && (!!row.sfId || !!row.memberId);
-            if ((moved || !row.sfId) && !claims.claim(row.state.email, owner)) {
+            const moved = movedOf(row);
+            if ((moved || !row.sfId) && !claimed.has(emailKey(row.state.email))) {
                 result.more = true;
                 continue;
             }
@@ -1009,7 +1037,14 @@ export async function syncSession(
         }
         return result;
     } finally {
-        claims.releaseAll(owner);
+        await claims
+            .releaseAll(owner)
+            .catch((error: unknown) =>
+                logger.warn(
+                    { sessionId, err: error },
+                    'e-mail claims could not be released; they expire by themselves'
+                )
+            );
     }
 
     function stateOf(item: Work): PersonState {
