@@ -290,6 +290,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                     foldCommit({ doneDeliveryIds: [ids[0]!], quarantined: [{ id: ids[1]!, reason: 'bad' }] })
                 );
                 expect(await store.countDeliveries()).toEqual({ pending: 2, done: 1, quarantined: 1 });
+                expect(await store.countPendingDeliveries()).toBe(2);
             });
         });
 
@@ -492,6 +493,17 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                     (await store.listSessions({ eventId: 'event-1' })).map((s) => s.sessionId).sort()
                 ).toEqual(['s1', 's3']);
                 expect(await store.listSessions({ eventId: 'event-9' })).toEqual([]);
+                // In pages, in session id order.
+                expect((await store.listSessions({ limit: 2 })).map((s) => s.sessionId)).toEqual([
+                    's1',
+                    's2'
+                ]);
+                expect((await store.listSessions({ after: 's2', limit: 2 })).map((s) => s.sessionId)).toEqual(
+                    ['s3']
+                );
+                expect(
+                    (await store.listSessions({ eventId: 'event-1', after: 's1' })).map((s) => s.sessionId)
+                ).toEqual(['s3']);
             });
 
             it('gets the people of a session, all or by id', async () => {

@@ -74,6 +74,9 @@ export function createMemoryStore(): MemoryStore {
             for (const delivery of store.deliveries) counts[delivery.state]++;
             return counts;
         },
+        async countPendingDeliveries() {
+            return store.deliveries.filter((delivery) => delivery.state === 'pending').length;
+        },
         async requeueDelivery(id) {
             const delivery = store.deliveries.find((d) => d.id === id);
             if (!delivery) return false;
@@ -95,9 +98,11 @@ export function createMemoryStore(): MemoryStore {
             return ids.map((id) => store.sessions.get(id)).filter((s) => s !== undefined);
         },
         async listSessions(filter) {
-            return [...store.sessions.values()].filter(
-                (s) => !filter?.eventId || s.eventId === filter.eventId
-            );
+            return [...store.sessions.values()]
+                .filter((s) => !filter?.eventId || s.eventId === filter.eventId)
+                .filter((s) => filter?.after === undefined || s.sessionId > filter.after)
+                .sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0))
+                .slice(0, filter?.limit ?? Infinity);
         },
         async searchSessions(query) {
             const q = (query.q ?? '').trim().toLowerCase();

@@ -271,6 +271,11 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
             return counts;
         },
 
+        async countPendingDeliveries() {
+            const [row] = await rows(`SELECT count(*) AS n FROM deliveries WHERE state = 'pending'`);
+            return num(row?.n);
+        },
+
         // The error stays as the last known reason until the delivery is folded again.
         async requeueDelivery(id) {
             return (
@@ -295,12 +300,26 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
         },
 
         async listSessions(filter) {
-            const found =
-                filter?.eventId === undefined
-                    ? await rows('SELECT * FROM sessions ORDER BY session_id')
-                    : await rows('SELECT * FROM sessions WHERE event_id = $1 ORDER BY session_id', [
-                          filter.eventId
-                      ]);
+            const conditions: string[] = [];
+            const params: SqlValue[] = [];
+            if (filter?.eventId !== undefined) {
+                params.push(filter.eventId);
+                conditions.push(`event_id = $${params.length}`);
+            }
+            if (filter?.after !== undefined) {
+                params.push(filter.after);
+                conditions.push(`session_id > $${params.length}`);
+            }
+            let limit = '';
+            if (filter?.limit !== undefined) {
+                params.push(filter.limit);
+                limit = `LIMIT $${params.length}`;
+            }
+            const found = await rows(
+                `SELECT * FROM sessions ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+                 ORDER BY session_id ${limit}`,
+                params
+            );
             return found.map(sessionOf);
         },
 

@@ -211,6 +211,8 @@ export interface Store {
     pendingDeliveries(limit: number): Promise<Delivery[]>;
     listDeliveries(filter: { state?: DeliveryState; limit: number; offset?: number }): Promise<Delivery[]>;
     countDeliveries(): Promise<Record<DeliveryState, number>>;
+    /** Pending deliveries only: reads the pending part of the state index, not every delivery ever received. */
+    countPendingDeliveries(): Promise<number>;
     /** Quarantined (or done) → pending again, for replay. Returns false when the id does not exist. */
     requeueDelivery(id: number): Promise<boolean>;
 
@@ -221,7 +223,11 @@ export interface Store {
      */
     commitFold(commit: FoldCommit): Promise<void>;
     getSessions(sessionIds: string[]): Promise<SessionRow[]>;
-    listSessions(filter?: { eventId?: string }): Promise<SessionRow[]>;
+    /**
+     * Sessions in session id order, optionally of one event; a page of at most `limit` rows strictly after the session
+     * id `after` when given (the engine reads them in pages: a store can hold any number of sessions).
+     */
+    listSessions(filter?: { eventId?: string; after?: string; limit?: number }): Promise<SessionRow[]>;
     /**
      * Sessions matching a search, newest start first (then by session id): one page of the admin page's sessions
      * view, read with a LIMIT whatever the number of sessions.

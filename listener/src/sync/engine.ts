@@ -82,6 +82,10 @@ export interface RunningSyncEngine extends SyncEngine {
 
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const FOLD_ROUND = 100;
+/** People of a session read from the Livestorm API are folded this many at a time. */
+const RECONCILE_FOLD_SIZE = 500;
+/** Sessions read per page when the engine walks all of them. */
+const SESSION_PAGE = 500;
 /** Livestorm calls the periodic refresh may spend per day (of 10,000 per 30 days). */
 const REFRESH_CALLS_PER_DAY = 100;
 /** Below this many remaining monthly calls, the refresh stops. */
@@ -532,7 +536,15 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         // Counted, not loaded: a session can have tens of thousands of people.
         const counts = await store.sessionCounts(sessionId);
         if (counts.registrants - counts.attendees - counts.noShows <= 0) return;
-        const items: FoldItem[] = [];
+        // Folded page by page as Livestorm lists them: a session of 50,000 people is never held at once.
+        let items: FoldItem[] = [];
+        let folded = 0;
+        const foldItems = async () => {
+            if (items.length === 0) return;
+            await applyFoldItems(store, items);
+            folded += items.length;
+            items = [];
+        };
         try {
             for await (const resource of livestorm.listSessionPeople(sessionId)) {
                 const parsed = personAttributesSchema.safeParse(resource.attributes);
@@ -541,17 +553,17 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                     ? 'people.attended'
                     : 'people.not_attended';
                 items.push({ kind: 'person', event, personId: resource.id, attributes: parsed.data });
+                if (items.length >= RECONCILE_FOLD_SIZE) await foldItems();
             }
             livestormAnswered();
         } catch (error) {
             livestormFailed(error);
             logger.warn({ sessionId, err: error }, 'attendance could not be read from Livestorm');
-            return;
         }
-        if (items.length) {
-            await applyFoldItems(store, items);
+        await foldItems();
+        if (folded > 0) {
             logger.info(
-                { sessionId, people: items.length },
+                { sessionId, people: folded },
                 'attendance completed from the Livestorm API (per-person webhooks were missing)'
             );
         }
@@ -569,16 +581,17 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             );
             return;
         }
-        const sessions = await store.listSessions();
-        const eventIds = [
-            ...new Set(
-                sessions
-                    .filter(
-                        (row) => row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status)
-                    )
-                    .map((row) => row.eventId)
-            )
-        ].sort();
+        // The events of sessions still to come, read in pages of sessions (only the event ids are kept).
+        const upcomingEvents = new Set<string>();
+        for (let after: string | undefined; ;) {
+            const page = await store.listSessions({ limit: SESSION_PAGE, ...(after ? { after } : {}) });
+            for (const row of page)
+                if (row.campaignId && ['upcoming', 'draft', 'live'].includes(row.state.status))
+                    upcomingEvents.add(row.eventId);
+            if (page.length < SESSION_PAGE) break;
+            after = page[page.length - 1]!.sessionId;
+        }
+        const eventIds = [...upcomingEvents].sort();
         const perCycle = Math.max(
             1,
             Math.floor(REFRESH_CALLS_PER_DAY / ((24 * 60) / settings.refreshIntervalMinutes))
@@ -591,13 +604,22 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             try {
                 for await (const session of livestorm.listEventSessions(eventId)) {
                     const item = sessionItem(session);
-                    if (item && sessions.some((row) => row.sessionId === session.id)) items.push(item);
+                    if (item) items.push(item);
                 }
             } catch (error) {
                 logger.warn({ eventId, err: error }, 'upcoming sessions could not be refreshed');
                 continue;
             }
-            if (items.length) await applyFoldItems(store, items);
+            // Only sessions already known are refreshed (new ones arrive by webhook or discovery).
+            const known = new Set(
+                (
+                    await store.getSessions(
+                        items.map((item) => (item.kind === 'session' ? item.sessionId : ''))
+                    )
+                ).map((row) => row.sessionId)
+            );
+            const refreshed = items.filter((item) => item.kind === 'session' && known.has(item.sessionId));
+            if (refreshed.length) await applyFoldItems(store, refreshed);
         }
     }
 
@@ -758,8 +780,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             if (outcome.deliveries < FOLD_ROUND) break;
             await yieldToEventLoop();
         }
-        const counts = await store.countDeliveries();
-        pendingDeliveries = counts.pending;
+        pendingDeliveries = await store.countPendingDeliveries();
         if (!running) return;
 
         // 2. Salesforce: paused (the daily allocation or the budget: probe /limits once per interval), backing off, or
@@ -1007,7 +1028,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             for (;;) {
                 await runTick();
                 await Promise.allSettled([...inFlight.values()]);
-                const counts = await store.countDeliveries();
+                const pending = await store.countPendingDeliveries();
                 const dirty = await store.dirtySessionIds(now());
                 const enabledDirty: string[] = [];
                 for (const sessionId of dirty) {
@@ -1015,16 +1036,11 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                     if (row && effectiveEnabled(await store.getEvent(row.eventId), row.eventId))
                         enabledDirty.push(sessionId);
                 }
-                if (
-                    counts.pending === 0 &&
-                    enabledDirty.length === 0 &&
-                    inFlight.size === 0 &&
-                    pausedUntil <= now()
-                )
+                if (pending === 0 && enabledDirty.length === 0 && inFlight.size === 0 && pausedUntil <= now())
                     return;
                 if (now() > deadline)
                     throw new Error(
-                        `the sync engine is not idle after ${timeoutMs} ms (${counts.pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sides.salesforce.state}${sides.salesforce.reason ? `, ${sides.salesforce.reason}` : ''})`
+                        `the sync engine is not idle after ${timeoutMs} ms (${pending} pending deliveries, ${enabledDirty.length} dirty sessions; Salesforce: ${sides.salesforce.state}${sides.salesforce.reason ? `, ${sides.salesforce.reason}` : ''})`
                     );
                 await new Promise((resolve) => setTimeout(resolve, 25));
             }
