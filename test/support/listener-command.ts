@@ -16,5 +16,16 @@ if (rootFlags.join(' ') !== listenerFlags.join(' ')) {
     );
 }
 
+/**
+ * The flags with the shell's `${NAME:-default}` expansions done for an environment, as `npm start` runs them
+ * (LISTENER_MAX_OLD_SPACE_MB sets the old generation, default 160 MB).
+ * @example listenerNodeFlags({ LISTENER_MAX_OLD_SPACE_MB: '64' }) // ['--max-semi-space-size=2', '--max-old-space-size=64']
+ */
+export function listenerNodeFlags(env: Record<string, string | undefined> = process.env): string[] {
+    return rootFlags.map((flag) =>
+        flag.replace(/\$\{(\w+):-([^}]*)\}/g, (_match, name: string, fallback: string) => env[name] || fallback)
+    );
+}
+
 /** e.g. ['--max-semi-space-size=2', '--max-old-space-size=160'] */
-export const LISTENER_NODE_FLAGS: readonly string[] = rootFlags;
+export const LISTENER_NODE_FLAGS: readonly string[] = listenerNodeFlags();

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LISTENER_NODE_FLAGS } from './listener-command.ts';
+import { listenerNodeFlags } from './listener-command.ts';
 import { freePort } from './postgres.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +23,7 @@ export async function startListenerProcess(
     timeoutMs = 30_000
 ): Promise<ListenerProcess> {
     const port = await freePort();
-    const child = spawn(node, [...LISTENER_NODE_FLAGS, 'listener/src/index.ts'], {
+    const child = spawn(node, [...listenerNodeFlags(env), 'listener/src/index.ts'], {
         cwd: repositoryRoot,
         env: {
             PATH: process.env.PATH ?? '',
