@@ -75,7 +75,7 @@ describe(`a ${BACKLOG}-delivery backlog under a ${HEAP_MB} MB old generation`, (
                     peakKb = Math.max(peakKb, memoryOf(pid).peakKb);
                     return settled();
                 },
-                { timeout: 540_000, interval: 500 }
+                { timeout: 840_000, interval: 500 }
             )
             .toBe(true);
         const drainSeconds = Math.round((Date.now() - started) / 100) / 10;
@@ -100,5 +100,5 @@ describe(`a ${BACKLOG}-delivery backlog under a ${HEAP_MB} MB old generation`, (
             lost: 0,
             duplicates
         });
-    }, 600_000);
+    }, 900_000);
 });
