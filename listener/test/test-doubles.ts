@@ -303,6 +303,8 @@ export interface RecordingEngine extends SyncEngine {
     notified: number;
     enabledEvents: string[];
     retried: (string | undefined)[];
+    /** `sessionId/personId` of each retryPerson call. */
+    retriedPeople: string[];
     /** How many times resumeSalesforce was called. */
     resumed: number;
     state: EngineHealth;
@@ -313,6 +315,7 @@ export function createRecordingEngine(state: Partial<EngineHealth> = {}): Record
         notified: 0,
         enabledEvents: [],
         retried: [],
+        retriedPeople: [],
         resumed: 0,
         state: {
             ready: true,
@@ -351,6 +354,10 @@ export function createRecordingEngine(state: Partial<EngineHealth> = {}): Record
         async retryFailures(sessionId) {
             engine.retried.push(sessionId);
             return 3;
+        },
+        async retryPerson(sessionId, personId) {
+            engine.retriedPeople.push(`${sessionId}/${personId}`);
+            return personId !== 'unknown';
         }
     };
     return engine;

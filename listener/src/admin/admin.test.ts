@@ -223,26 +223,35 @@ describe('admin API', () => {
         expect(engine.resumed).toBe(1);
     });
 
-    it('GET /admin/api/sessions maps sessions to Campaigns with links and counts', async () => {
+    it('GET /admin/api/sessions maps sessions to Campaigns with links, counts and their state', async () => {
         const { app } = seeded();
         const body = (await (await app.request('/admin/api/sessions', { headers: bearer })).json()) as {
             sessions: unknown[];
+            nextCursor: string | null;
         };
-        expect(body.sessions).toEqual([
-            {
-                sessionId: 'session-1',
-                eventId: 'event-1',
-                eventTitle: 'Product <demo>',
-                sessionName: null,
-                status: 'upcoming',
-                startsAt: 1_768_953_600,
-                campaignId: '701000000000001AAA',
-                campaignUrl: 'https://acme.my.salesforce.com/lightning/r/Campaign/701000000000001AAA/view',
-                counts: { registrants: 3, attendees: 1, noShows: 1, replayViewers: 1 },
-                inSync: true,
-                failure: null
-            }
-        ]);
+        expect(body).toEqual({
+            sessions: [
+                {
+                    sessionId: 'session-1',
+                    eventId: 'event-1',
+                    eventTitle: 'Product <demo>',
+                    sessionName: null,
+                    status: 'upcoming',
+                    startsAt: '2026-01-21T00:00:00.000Z',
+                    campaign: {
+                        id: '701000000000001AAA',
+                        name: null,
+                        url: 'https://acme.my.salesforce.com/lightning/r/Campaign/701000000000001AAA/view'
+                    },
+                    counts: { registrants: 3, attendees: 1, noShows: 1, replayViewers: 1 },
+                    state: 'waiting',
+                    reason: '1 change waits for the next batch.',
+                    failedPeople: 0,
+                    waitingPeople: 1
+                }
+            ],
+            nextCursor: null
+        });
     });
 
     it('GET /admin/api/events says whether each event is synced and why', async () => {

@@ -3,16 +3,20 @@
 // from, which then shows a confirmation kept on the server (never read from the query string).
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { z } from 'zod';
 import { saveSettings, applySettings, SettingsError } from '../config/settings.ts';
 import { checkSettingsText, describeProblem } from '../config/settings-text.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliveryState } from '../store/store.ts';
+import { InvalidCursorError, MAX_PEOPLE_LIMIT } from '../sync/person-status.ts';
 import { serveAsset } from './assets.ts';
 import { requireAdmin } from './auth.ts';
 import { loginPage } from './layout.ts';
 import { createNotices } from './notices.ts';
 import type { Notices } from './notices.ts';
 import { deliveriesPage, eventsPage, overviewPage, settingsPage, syncLogPage } from './page.ts';
+import { peoplePage } from './people-page.ts';
+import { sessionsPage } from './sessions-page.ts';
 import { adminSecurityHeaders, cookieCsrfProtection } from './security.ts';
 import {
     deliveriesView,
@@ -20,6 +24,8 @@ import {
     eventsView,
     failuresView,
     healthView,
+    MAX_SESSIONS_LIMIT,
+    peopleView,
     sessionsView,
     syncLogView
 } from './views.ts';
@@ -33,6 +39,30 @@ export interface AdminDeps extends AdminContext {
 }
 
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'done', 'quarantined'];
+
+const retryBody = z.object({ sessionId: z.string().min(1), personId: z.string().min(1) });
+
+/** `limit` of a list query: absent → undefined; a whole number 1…max; anything else is the admin's mistake. */
+function limitQuery(c: Context, max: number): number | undefined | Error {
+    const raw = c.req.query('limit');
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    return Number.isInteger(value) && value >= 1 && value <= max
+        ? value
+        : new Error(`limit must be a whole number from 1 to ${max}, not "${raw}".`);
+}
+
+/** The query string of the next page: the same search, the next cursor. */
+function nextPageQuery(
+    params: Record<string, string | null | undefined>,
+    cursor: string | null
+): string | null {
+    if (cursor === null) return null;
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+    query.set('cursor', cursor);
+    return query.toString();
+}
 
 function isFormPost(c: Context): boolean {
     const type = c.req.header('content-type') ?? '';
@@ -86,6 +116,64 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
 
     // ---- views
     admin.get('/', async (c) => c.html(overviewPage(await healthView(deps), notices.take(c))));
+    admin.get('/people', async (c) => {
+        const q = c.req.query('q')?.trim() ?? '';
+        const sessionId = c.req.query('session') || undefined;
+        const cursor = c.req.query('cursor') || null;
+        let page;
+        try {
+            page = await peopleView(deps, { q, ...(sessionId ? { sessionId } : {}), cursor });
+        } catch (error) {
+            if (!(error instanceof InvalidCursorError)) throw error;
+            page = await peopleView(deps, { q, ...(sessionId ? { sessionId } : {}) });
+        }
+        let session: { id: string; label: string } | null = null;
+        if (sessionId) {
+            const [row] = await store.getSessions([sessionId]);
+            const event = row ? await store.getEvent(row.eventId) : undefined;
+            session = {
+                id: sessionId,
+                label: [
+                    event?.title,
+                    row?.campaignName ? `(Campaign “${row.campaignName}”)` : null,
+                    sessionId
+                ]
+                    .filter(Boolean)
+                    .join(' ')
+            };
+        }
+        return c.html(
+            peoplePage({
+                q,
+                session,
+                people: page.people,
+                nextPage: nextPageQuery({ q, session: sessionId }, page.nextCursor),
+                notice: notices.take(c)
+            })
+        );
+    });
+    admin.get('/sessions', async (c) => {
+        const q = c.req.query('q')?.trim() ?? '';
+        const eventId = c.req.query('event') || null;
+        const cursor = c.req.query('cursor') || null;
+        const query = { q, ...(eventId ? { eventId } : {}) };
+        let page;
+        try {
+            page = await sessionsView(deps, { ...query, cursor });
+        } catch (error) {
+            if (!(error instanceof InvalidCursorError)) throw error;
+            page = await sessionsView(deps, query);
+        }
+        return c.html(
+            sessionsPage({
+                q,
+                eventId,
+                sessions: page.sessions,
+                nextPage: nextPageQuery({ q, event: eventId }, page.nextCursor),
+                notice: notices.take(c)
+            })
+        );
+    });
     admin.get('/events', async (c) => c.html(eventsPage(await eventsView(deps), notices.take(c))));
     admin.get('/deliveries', async (c) =>
         c.html(
@@ -109,7 +197,80 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
 
     // ---- API
     admin.get('/api/health', async (c) => c.json(await healthView(deps)));
-    admin.get('/api/sessions', async (c) => c.json({ sessions: await sessionsView(deps) }));
+    // DESIGN: GET /admin/api/people?q=&limit=&cursor= → { people: PersonStatus[], nextCursor }; `sessionId` narrows it
+    // to one session.
+    admin.get('/api/people', async (c) => {
+        const limit = limitQuery(c, MAX_PEOPLE_LIMIT);
+        if (limit instanceof Error) return c.json({ error: limit.message }, 400);
+        const sessionId = c.req.query('sessionId') || undefined;
+        try {
+            return c.json(
+                await peopleView(deps, {
+                    ...(c.req.query('q') !== undefined ? { q: c.req.query('q') } : {}),
+                    ...(sessionId ? { sessionId } : {}),
+                    ...(limit !== undefined ? { limit } : {}),
+                    cursor: c.req.query('cursor') || null
+                })
+            );
+        } catch (error) {
+            if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
+            throw error;
+        }
+    });
+    // DESIGN: POST /admin/api/people/retry { sessionId, personId } → 202. The page posts the same two fields.
+    admin.post('/api/people/retry', async (c) => {
+        const form = isFormPost(c);
+        const raw: unknown = form ? await c.req.parseBody() : await c.req.json().catch(() => undefined);
+        const parsed = retryBody.safeParse(raw);
+        if (!parsed.success) {
+            const message = 'Say which registration to retry: { "sessionId": "…", "personId": "…" }.';
+            if (form) {
+                notices.put(c, { kind: 'problem', text: message });
+                return c.redirect('/admin/people', 303);
+            }
+            return c.json({ error: message }, 400);
+        }
+        const { sessionId, personId } = parsed.data;
+        const [person] = await store.getPeople(sessionId, [personId]);
+        const back = person?.state.email
+            ? `/admin/people?q=${encodeURIComponent(person.state.email)}`
+            : '/admin/people';
+        if (!person || !(await engine.retryPerson(sessionId, personId))) {
+            const message = `There is no registration ${personId} in session ${sessionId}.`;
+            if (form) {
+                notices.put(c, { kind: 'problem', text: message });
+                return c.redirect('/admin/people', 303);
+            }
+            return c.json({ error: message }, 404);
+        }
+        logger.info({ sessionId, personId }, 'one person retried from the admin page');
+        const who = person.state.email ?? personId;
+        return done(
+            c,
+            back,
+            `${who} is written to Salesforce again now: refresh in a moment to see the result.`,
+            { retried: true, sessionId, personId },
+            202
+        );
+    });
+    admin.get('/api/sessions', async (c) => {
+        const limit = limitQuery(c, MAX_SESSIONS_LIMIT);
+        if (limit instanceof Error) return c.json({ error: limit.message }, 400);
+        const eventId = c.req.query('eventId') || undefined;
+        try {
+            return c.json(
+                await sessionsView(deps, {
+                    ...(c.req.query('q') ? { q: c.req.query('q') } : {}),
+                    ...(eventId ? { eventId } : {}),
+                    ...(limit !== undefined ? { limit } : {}),
+                    cursor: c.req.query('cursor') || null
+                })
+            );
+        } catch (error) {
+            if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
+            throw error;
+        }
+    });
     admin.get('/api/events', async (c) => c.json({ events: await eventsView(deps) }));
 
     admin.post('/api/events/:id/:action{enable|disable|reset}', async (c) => {

@@ -17,8 +17,13 @@ describe('admin authentication', () => {
             expect((await app.request(path, { headers: bearer })).status, path).toBe(200);
             expect((await app.request(path, { headers: session })).status, path).toBe(200);
         }
-        const post = await app.request('/admin/api/events/e1/disable', { method: 'POST', headers: form });
-        expect(post.status).toBe(401);
+        for (const path of [
+            '/admin/api/events/e1/disable',
+            '/admin/api/people/retry',
+            '/admin/api/settings'
+        ]) {
+            expect((await app.request(path, { method: 'POST', headers: form })).status, path).toBe(401);
+        }
     });
 
     it('never writes the admin token to a log line, even when it comes as ?token=', async () => {
@@ -136,7 +141,9 @@ describe('security headers', () => {
             '/admin/events',
             '/admin/settings',
             '/admin/deliveries',
-            '/admin/sync-log'
+            '/admin/sync-log',
+            '/admin/people',
+            '/admin/sessions'
         ]) {
             const page = await (await browser.open(path)).text();
             expect(page).toContain('<script src="/admin/assets/admin.js" defer></script>');

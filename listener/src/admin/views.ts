@@ -8,11 +8,20 @@ import type {
     DeliveryState,
     EventRow,
     PersonRow,
+    SessionCursor,
+    SessionRow,
     SessionCounts,
     Store,
     SyncLogEntry
 } from '../store/store.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
+import {
+    InvalidCursorError,
+    searchPersonStatuses,
+    sessionStateToken,
+    statusContext
+} from '../sync/person-status.ts';
+import type { PersonStatus, PersonStatusDeps, SessionStateToken } from '../sync/person-status.ts';
 import { eventEnablement } from '../config/event-enablement.ts';
 import type { EnablementSource } from '../config/event-enablement.ts';
 
@@ -55,15 +64,35 @@ export interface SessionView {
     eventId: string;
     eventTitle: string | null;
     sessionName: string | null;
+    /** Livestorm's status of the session (upcoming, live, past, canceled…). */
     status: string;
-    /** Unix seconds of the (estimated) start, 0 when unknown. */
-    startsAt: number;
-    campaignId: string | null;
-    campaignUrl: string | null;
+    /** ISO 8601 start (actual, else estimated), null when unknown. */
+    startsAt: string | null;
+    campaign: {
+        id: string | null;
+        /** The Name as the listener last wrote or read it. */
+        name: string | null;
+        /** `<instance URL>/lightning/r/Campaign/<Id>/view`, null before the Campaign or the instance URL is known. */
+        url: string | null;
+    };
+    /** What Livestorm reports for the session's registrants (team members left out). */
     counts: SessionCounts;
-    inSync: boolean;
-    failure: string | null;
+    /** DESIGN's session state token, first match wins. */
+    state: SessionStateToken;
+    /** Why, in an admin's words. */
+    reason: string;
+    /** People refused by Salesforce, and people not written yet. */
+    failedPeople: number;
+    waitingPeople: number;
 }
+
+export interface SessionsPage {
+    sessions: SessionView[];
+    nextCursor: string | null;
+}
+
+export const DEFAULT_SESSIONS_LIMIT = 50;
+export const MAX_SESSIONS_LIMIT = 200;
 
 export interface EventView {
     eventId: string;
@@ -109,7 +138,7 @@ export function campaignUrl(instanceUrl: string | null, campaignId: string | nul
 }
 
 /** The instance URL known from the config alone (token mode; My Domain login URLs for the OAuth flows). */
-export function configuredInstanceUrl(config: Config): string | null {
+export function configuredInstanceUrl(config: Pick<Config, 'salesforce'>): string | null {
     const salesforce = config.salesforce;
     if (salesforce.mode === 'token') return salesforce.instanceUrl;
     if (salesforce.mode === 'client_credentials' || salesforce.mode === 'jwt') {
@@ -146,26 +175,137 @@ export async function healthView(ctx: AdminContext): Promise<HealthView> {
     };
 }
 
-export async function sessionsView(ctx: AdminContext): Promise<SessionView[]> {
-    const [sessions, events] = await Promise.all([ctx.store.listSessions(), ctx.store.listEvents()]);
-    const titles = new Map(events.map((event) => [event.eventId, event.title]));
-    const instanceUrl = ctx.instanceUrl();
-    const views = await Promise.all(
-        sessions.map(async (session): Promise<SessionView> => ({
-            sessionId: session.sessionId,
-            eventId: session.eventId,
-            eventTitle: titles.get(session.eventId) ?? null,
-            sessionName: session.state.name,
-            status: session.state.status,
-            startsAt: session.state.startedAt || session.state.estimatedStartedAt,
-            campaignId: session.campaignId,
-            campaignUrl: campaignUrl(instanceUrl, session.campaignId),
-            counts: await ctx.store.sessionCounts(session.sessionId),
-            inSync: session.syncedVersion >= session.version,
-            failure: session.failure ? `${session.failure.code}: ${session.failure.message}` : null
-        }))
+/** What person-status.ts needs from the admin context. */
+export function personStatusDeps(ctx: AdminContext): PersonStatusDeps {
+    return {
+        store: ctx.store,
+        settings: ctx.settings,
+        engine: ctx.engine,
+        instanceUrl: ctx.instanceUrl,
+        livestormConfigured: ctx.config.livestorm.apiToken !== null
+    };
+}
+
+function encodeSessionCursor(cursor: SessionCursor): string {
+    return Buffer.from(JSON.stringify([cursor.startsAt, cursor.sessionId]), 'utf8').toString('base64url');
+}
+
+function decodeSessionCursor(value: string): SessionCursor {
+    try {
+        const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+        if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
+            return { startsAt: parsed[0], sessionId: parsed[1] };
+        }
+    } catch {
+        // fall through
+    }
+    throw new InvalidCursorError('cursor is not one this listener produced: start again without a cursor');
+}
+
+function sessionReason(
+    state: SessionStateToken,
+    session: SessionRow,
+    event: EventRow | undefined,
+    progress: { dirty: number; failed: number },
+    settings: Settings
+): string {
+    switch (state) {
+        case 'disabled':
+            return `Its event is not synced (${eventEnablement({ eventId: session.eventId, enabled: event?.enabled ?? null }, settings).because}): deliveries are stored, nothing is written.`;
+        case 'set_aside':
+            return session.setAside?.reason ?? session.failure?.message ?? 'Set aside: not synced.';
+        case 'failed':
+            return `${progress.failed} ${progress.failed === 1 ? 'person was' : 'people were'} refused by Salesforce: see why and retry them in People.`;
+        case 'writing':
+            return 'Being written to Salesforce now.';
+        case 'waiting':
+            if (session.failure)
+                return `The Campaign could not be written yet (${session.failure.code}: ${session.failure.message}); retried automatically.`;
+            if (session.campaignId === null) return 'The Campaign is created with the next batch.';
+            return `${progress.dirty} ${progress.dirty === 1 ? 'change waits' : 'changes wait'} for the next batch.`;
+        case 'synced':
+            return 'Everything Livestorm reported is in Salesforce.';
+    }
+}
+
+/**
+ * One page of sessions, newest first, with their Campaign, counts and DESIGN's session state: what the sessions view
+ * and `GET /admin/api/sessions` show. Reads one bounded page from the store, then a few rows per session.
+ * @throws InvalidCursorError for a cursor this listener did not produce
+ */
+export async function sessionsView(
+    ctx: AdminContext,
+    query: { q?: string; eventId?: string; limit?: number; cursor?: string | null } = {}
+): Promise<SessionsPage> {
+    const limit = Math.min(
+        Math.max(Math.trunc(query.limit ?? DEFAULT_SESSIONS_LIMIT), 1),
+        MAX_SESSIONS_LIMIT
     );
-    return views.sort((a, b) => b.startsAt - a.startsAt);
+    const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
+    const rows = await ctx.store.searchSessions({
+        limit: limit + 1,
+        ...(query.q ? { q: query.q } : {}),
+        ...(query.eventId ? { eventId: query.eventId } : {}),
+        ...(after ? { after } : {})
+    });
+    const page = rows.slice(0, limit);
+    const status = await statusContext(personStatusDeps(ctx));
+    const events = new Map<string, EventRow | undefined>();
+    for (const eventId of new Set(page.map((row) => row.eventId))) {
+        events.set(eventId, await ctx.store.getEvent(eventId));
+    }
+    const instanceUrl = ctx.instanceUrl();
+    const sessions = await Promise.all(
+        page.map(async (session): Promise<SessionView> => {
+            const [counts, progress] = await Promise.all([
+                ctx.store.sessionCounts(session.sessionId),
+                ctx.store.sessionProgress(session.sessionId)
+            ]);
+            const event = events.get(session.eventId);
+            const state = sessionStateToken(session, event, progress, status);
+            const seconds = session.state.startedAt || session.state.estimatedStartedAt;
+            return {
+                sessionId: session.sessionId,
+                eventId: session.eventId,
+                eventTitle: event?.title ?? null,
+                sessionName: session.state.name,
+                status: session.state.status,
+                startsAt: seconds > 0 ? new Date(seconds * 1000).toISOString() : null,
+                campaign: {
+                    id: session.campaignId,
+                    name: session.campaignName,
+                    url: campaignUrl(instanceUrl, session.campaignId)
+                },
+                counts,
+                state,
+                reason: sessionReason(state, session, event, progress, ctx.settings),
+                failedPeople: progress.failed,
+                waitingPeople: progress.dirty
+            };
+        })
+    );
+    const last = page.at(-1);
+    const nextCursor =
+        rows.length > limit && last
+            ? encodeSessionCursor({
+                  startsAt: last.state.startedAt || last.state.estimatedStartedAt || 0,
+                  sessionId: last.sessionId
+              })
+            : null;
+    return { sessions, nextCursor };
+}
+
+/** One page of people with their statuses (DESIGN's `GET /admin/api/people`). */
+export async function peopleView(
+    ctx: AdminContext,
+    query: { q?: string; sessionId?: string; limit?: number; cursor?: string | null }
+): Promise<{ people: PersonStatus[]; nextCursor: string | null }> {
+    return searchPersonStatuses(personStatusDeps(ctx), {
+        ...(query.q !== undefined ? { q: query.q } : {}),
+        ...(query.sessionId !== undefined ? { sessionId: query.sessionId } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        cursor: query.cursor ?? null
+    });
 }
 
 export function eventView(event: EventRow, settings: Settings): EventView {

@@ -8,6 +8,7 @@ import { defaultCliContext, isUserError } from './context.ts';
 import type { CliContext } from './context.ts';
 import { doctor } from './doctor.ts';
 import { eventsDisable, eventsEnable, eventsList, eventsReset } from './events.ts';
+import { peopleShow } from './people.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
     eventsEnable,
     eventsDisable,
     eventsReset,
+    peopleShow,
     quarantineList,
     quarantineReplay,
     doctor,

@@ -101,4 +101,9 @@ export interface SyncEngine {
     eventEnabled(eventId: string): Promise<void>;
     /** Retries now every failed record of a session, or of all sessions. */
     retryFailures(sessionId?: string): Promise<number>;
+    /**
+     * Writes one person again now (their error, if any, is forgotten; the next pass of their session writes them).
+     * @returns false when the store holds no such person
+     */
+    retryPerson(sessionId: string, personId: string): Promise<boolean>;
 }

@@ -1017,6 +1017,13 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             schedule(0);
             return retried;
         },
+        async retryPerson(sessionId, personId) {
+            const [row] = await store.getPeople(sessionId, [personId]);
+            if (!row) return false;
+            await store.saveSyncedPeople([{ ...row, syncedVersion: 0, failure: null }]);
+            schedule(0);
+            return true;
+        },
         discoverEvent,
         activeSessionIds: () => [...new Set([...inFlight.keys(), ...changes.keys()])],
         async refreshUpcoming() {
