@@ -255,10 +255,6 @@ function verdict(
     if (session?.setAside) {
         return { state: 'set_aside', reason: session.setAside.reason, nextAttemptAt: null, error: null };
     }
-    // The older form of the past-session rule: a session failure that waits for a backfill.
-    if (session?.failure?.code === 'PAST_SESSION') {
-        return { state: 'set_aside', reason: session.failure.message, nextAttemptAt: null, error: null };
-    }
     if (person.state.role === 'team_member' && !ctx.settings.syncTeamMembers) {
         return {
             state: 'disabled',
