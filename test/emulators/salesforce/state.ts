@@ -29,6 +29,11 @@ export interface CallStats {
     byKind: Record<CallKind, number>;
     /** Every request received, counted or not (401, 403, injected 5xx and 414 answers included). */
     log: CallLogEntry[];
+    /**
+     * Record writes refused UNABLE_TO_LOCK_ROW because another call held the Campaign's lock past lockWaitMs (two
+     * writers on one Campaign); injected lock faults are not counted.
+     */
+    lockErrors: number;
 }
 
 /**
@@ -147,7 +152,7 @@ export class EmulatorState {
     faults: Faults = {};
     apiUsed = 0;
     tokensIssued = 0;
-    stats: CallStats = { total: 0, byKind: emptyKinds(), log: [] };
+    stats: CallStats = { total: 0, byKind: emptyKinds(), log: [], lockErrors: 0 };
     private readonly tokens = new Map<string, boolean>();
     private cursorCount = 0;
 
@@ -177,7 +182,7 @@ export class EmulatorState {
     }
 
     resetCalls(): void {
-        this.stats = { total: 0, byKind: emptyKinds(), log: [] };
+        this.stats = { total: 0, byKind: emptyKinds(), log: [], lockErrors: 0 };
     }
 
     record(entry: CallLogEntry, counted: boolean): void {
@@ -231,7 +236,10 @@ export class EmulatorState {
             return lockError(campaignIds[0] ?? '');
         }
         for (const id of campaignIds) {
-            if (!(await this.locks.acquire(owner, id, this.settings.lockWaitMs))) return lockError(id);
+            if (!(await this.locks.acquire(owner, id, this.settings.lockWaitMs))) {
+                this.stats.lockErrors += 1;
+                return lockError(id);
+            }
         }
         return undefined;
     }
