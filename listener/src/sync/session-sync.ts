@@ -1301,6 +1301,7 @@ export function resolvePeople(
         const converted = leadRows.filter(
             (lead) =>
                 lead.IsConverted === true &&
+                lead.IsDeleted !== true &&
                 lead.ConvertedContactId &&
                 !dead.has(String(lead.ConvertedContactId))
         );
