@@ -33,7 +33,7 @@ export interface EngineWorkerData {
 
 /** Calls the host forwards to the engine; each one gets a reply. */
 export type EngineCall =
-    'start' | 'stop' | 'eventEnabled' | 'retryFailures' | 'resumeSalesforce' | 'whenIdle';
+    'start' | 'stop' | 'eventEnabled' | 'retryFailures' | 'retryPerson' | 'resumeSalesforce' | 'whenIdle';
 
 export type HostMessage =
     | { type: 'call'; id: number; method: EngineCall; args: unknown[] }
@@ -288,6 +288,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
         sessionActivity: (sessionId) => snapshot.activity[sessionId] ?? snapshot.idleActivity,
         eventEnabled: (eventId) => call<void>('eventEnabled', eventId),
         retryFailures: (sessionId) => call<number>('retryFailures', sessionId),
+        retryPerson: (sessionId, personId) => call<boolean>('retryPerson', sessionId, personId),
         whenIdle: (timeoutMs) => call<void>('whenIdle', timeoutMs),
         instanceUrl: () => snapshot.instanceUrl,
         limits: () => ({ resourceLimits, heapSizeLimitMb }),

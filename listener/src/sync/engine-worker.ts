@@ -103,6 +103,8 @@ async function main(): Promise<void> {
                         return engine.eventEnabled(String(args[0]));
                     case 'retryFailures':
                         return engine.retryFailures(args[0] === undefined ? undefined : String(args[0]));
+                    case 'retryPerson':
+                        return engine.retryPerson(String(args[0]), String(args[1]));
                     case 'resumeSalesforce':
                         return engine.resumeSalesforce();
                     case 'whenIdle':
