@@ -8,6 +8,7 @@ import { defaultCliContext, isUserError } from './context.ts';
 import type { CliContext } from './context.ts';
 import { doctor } from './doctor.ts';
 import { eventsDisable, eventsEnable, eventsList, eventsReset } from './events.ts';
+import { migrateCommand } from './migrate.ts';
 import { peopleShow } from './people.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 
@@ -20,7 +21,8 @@ export const COMMANDS: readonly CliCommand[] = [
     quarantineList,
     quarantineReplay,
     doctor,
-    backfill
+    backfill,
+    migrateCommand
 ];
 
 const ENVIRONMENT_HELP = `Environment: DATA_DIR (default ./.data) or DATABASE_URL selects the store the listener uses;

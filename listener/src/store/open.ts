@@ -1,6 +1,7 @@
 // Picks the store from the configuration: PostgreSQL when a database URL is given, else the embedded file in dataDir.
 // Each implementation is loaded only when chosen, so a PostgreSQL deployment never opens node:sqlite and the embedded
 // one never loads the pg client.
+import type { MigrationOutcome } from './migrations.ts';
 import type { Store } from './store.ts';
 
 export async function openStore(options: {
@@ -24,4 +25,21 @@ export async function openStore(options: {
     }
     const { createSqliteStore } = await import('./sqlite.ts');
     return createSqliteStore({ dataDir: options.dataDir });
+}
+
+/**
+ * Brings the schema of the configured store up to date without starting anything (`livestorm-sf migrate`); instances
+ * starting at the same time are safe (PostgreSQL: an advisory lock; SQLite: the file's write lock).
+ * @throws SchemaTooNewError when the store was written by a newer listener
+ */
+export async function migrateStore(options: {
+    databaseUrl?: string;
+    dataDir: string;
+}): Promise<MigrationOutcome> {
+    if (options.databaseUrl) {
+        const { migratePostgres } = await import('./postgres.ts');
+        return migratePostgres({ connectionString: options.databaseUrl });
+    }
+    const { migrateSqlite } = await import('./sqlite.ts');
+    return migrateSqlite({ dataDir: options.dataDir });
 }

@@ -3,12 +3,13 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { migrate } from './migrations.ts';
+import type { MigrationOutcome } from './migrations.ts';
 import { createSqlStore } from './sql-store.ts';
 import type { SqlDriver, SqlExecutor, SqlResult, SqlValue } from './sql.ts';
 import type { Store } from './store.ts';
 
 /** Serialises schema changes of instances starting at the same time (an arbitrary, fixed advisory lock key). */
-const MIGRATION_LOCK_KEY = 7_351_902_114;
+export const MIGRATION_LOCK_KEY = 7_351_902_114;
 
 /** One round trip per 500 rows (16 columns × 500 stays under PostgreSQL's 65,535 parameters). */
 const ROWS_PER_STATEMENT = 500;
@@ -78,15 +79,30 @@ export function openPostgresDriver(options: PostgresOptions): SqlDriver & { pool
 }
 
 /**
+ * Brings the schema of the database up to date and disconnects (`livestorm-sf migrate`).
+ * @throws SchemaTooNewError when the database was written by a newer listener; pg's error when it cannot be reached
+ */
+export async function migratePostgres(options: PostgresOptions): Promise<MigrationOutcome> {
+    const driver = openPostgresDriver(options);
+    try {
+        return await migrate(driver, lockSchema);
+    } finally {
+        await driver.close();
+    }
+}
+
+async function lockSchema(tx: SqlExecutor): Promise<void> {
+    await tx.execute('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+}
+
+/**
  * Connects to PostgreSQL and brings the schema up to date (instances starting together migrate once).
  * @throws SchemaTooNewError when the database was written by a newer listener; pg's error when it cannot be reached
  */
 export async function createPostgresStore(options: PostgresOptions): Promise<Store> {
     const driver = openPostgresDriver(options);
     try {
-        await migrate(driver, async (tx) => {
-            await tx.execute('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-        });
+        await migrate(driver, lockSchema);
     } catch (error) {
         await driver.close();
         throw error;

@@ -58,13 +58,17 @@ function assertUniqueKeys<T>(rows: readonly T[], what: string, keyOf: (row: T) =
     }
 }
 
-/** `INSERT INTO table (…) VALUES (…), (…) <tail>` for rows with the same columns, in chunks. */
-async function insertRows(
+/**
+ * `INSERT INTO table (…) VALUES (…), (…) <tail>` for rows with the same columns, in chunks.
+ * @returns the rows inserted or updated
+ */
+export async function insertRows(
     db: SqlExecutor,
     table: string,
     rows: readonly Columns[],
     tail: string
-): Promise<void> {
+): Promise<number> {
+    let changes = 0;
     for (const chunk of chunks(rows, db.rowsPerStatement)) {
         const names = Object.keys(chunk[0]!);
         const params: SqlValue[] = [];
@@ -73,11 +77,13 @@ async function insertRows(
             for (const name of names) params.push(row[name]!);
             return `(${placeholders(names.length, first)})`;
         });
-        await db.execute(
+        const result = await db.execute(
             `INSERT INTO ${table} (${names.join(', ')}) VALUES ${values.join(', ')} ${tail}`,
             params
         );
+        changes += result.changes;
     }
+    return changes;
 }
 
 /**

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { migrate } from './migrations.ts';
+import type { MigrationOutcome } from './migrations.ts';
 import { createSqlStore } from './sql-store.ts';
 import type { SqlDriver, SqlExecutor, SqlResult, SqlValue } from './sql.ts';
 import type { Store } from './store.ts';
@@ -119,6 +120,17 @@ export function openSqliteDriver(file: string): SqlDriver {
                 if (db.isOpen) db.close();
             })
     };
+}
+
+/** Brings the embedded store's schema up to date and closes it (`livestorm-sf migrate`). */
+export async function migrateSqlite(options: { dataDir: string }): Promise<MigrationOutcome> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const driver = openSqliteDriver(path.join(options.dataDir, SQLITE_FILE_NAME));
+    try {
+        return await migrate(driver);
+    } finally {
+        await driver.close();
+    }
 }
 
 /**
