@@ -9,6 +9,9 @@ import type { SalesforceEmulator } from '../emulators/salesforce/index.ts';
 import { startLivestormSimulator } from '../emulators/livestorm/index.ts';
 import type { LivestormSimulator } from '../emulators/livestorm/index.ts';
 import { createWebhookSender } from '../emulators/livestorm/webhooks.ts';
+import { defaultSettings } from '../../listener/src/config/settings.ts';
+import { openStore } from '../../listener/src/store/open.ts';
+import { expectStoreNoneSilentlyStuck } from '../support/invariant.ts';
 import { startListenerProcess } from '../support/listener-process.ts';
 import type { ListenerProcess } from '../support/listener-process.ts';
 import { postgresBinary, startTestPostgres } from '../support/postgres.ts';
@@ -110,6 +113,25 @@ describe('durability of acknowledged deliveries', () => {
             .records('Lead')
             .map((lead: Record<string, unknown>) => String(lead.Email));
         expect(new Set(emails).size).toBe(emails.length);
+        // The scenario ends with the invariant, read from the store as the command line reads it while the listener
+        // process still runs: everyone synced or explained with a reason and a next attempt.
+        const store = await openStore({
+            dataDir,
+            ...(extraEnv.DATABASE_URL ? { databaseUrl: extraEnv.DATABASE_URL } : {})
+        });
+        try {
+            await expectStoreNoneSilentlyStuck(
+                {
+                    store,
+                    settings: defaultSettings(),
+                    livestormConfigured: true,
+                    instanceUrl: () => emulator!.instanceUrl
+                },
+                { settled: false }
+            );
+        } finally {
+            await store.close();
+        }
     }
 
     it('embedded store: acknowledged deliveries survive kill -9 and are synced after restart', async () => {

@@ -22,6 +22,7 @@ import { startLivestormSimulator } from '../emulators/livestorm/index.ts';
 import type { LivestormSimulator } from '../emulators/livestorm/index.ts';
 import { createWebhookSender } from '../emulators/livestorm/webhooks.ts';
 import type { WebhookSender } from '../emulators/livestorm/webhooks.ts';
+import { expectStoreNoneSilentlyStuck } from '../support/invariant.ts';
 import { hoursFromNow } from '../support/org.ts';
 import { postgresBinary, startTestPostgres } from '../support/postgres.ts';
 import type { TestPostgres } from '../support/postgres.ts';
@@ -99,7 +100,8 @@ describe.each(['sqlite', 'postgresql'] as const)('the engine worker on %s', (kin
 
     it('stores deliveries in this thread and syncs them from the worker', async (context) => {
         if (kind === 'postgresql' && !postgres) return context.skip();
-        const { sender } = await start();
+        const started = await start();
+        const sender = started.sender;
         const event = simulator!.state.createEvent({ title: 'Worker webinar' });
         await sender.deliver('event.created', event);
         const session = simulator!.state.createSession(event.id, { startsAt: hoursFromNow(24) });
@@ -128,6 +130,14 @@ describe.each(['sqlite', 'postgresql'] as const)('the engine worker on %s', (kin
         expect(engine!.instanceUrl()).toBe(emulator!.instanceUrl);
         // Port calls answer with the worker's result.
         expect(await engine!.retryFailures()).toBe(0);
+        // The scenario ends with the invariant, computed through the port as the admin API computes it.
+        await expectStoreNoneSilentlyStuck({
+            store: store!,
+            settings: started.settings,
+            engine: engine!,
+            livestormConfigured: true,
+            instanceUrl: () => emulator!.instanceUrl
+        });
     });
 
     it('runs the worker under the listener heap limit', async (context) => {

@@ -3,7 +3,7 @@
 // the check fails with the offending people when one is not in an explained state.
 import { expect } from 'vitest';
 import { allPersonStatuses } from '../../listener/src/sync/person-status.ts';
-import type { PersonStatus } from '../../listener/src/sync/person-status.ts';
+import type { PersonStatus, PersonStatusDeps } from '../../listener/src/sync/person-status.ts';
 import type { Stack } from './stack.ts';
 
 export interface InvariantOptions {
@@ -52,14 +52,28 @@ export async function expectNoneSilentlyStuck(
     stack: Stack,
     options: InvariantOptions = {}
 ): Promise<PersonStatus[]> {
+    return expectStoreNoneSilentlyStuck(
+        {
+            store: stack.store,
+            settings: stack.settings,
+            engine: stack.engine,
+            instanceUrl: () => stack.emulator.instanceUrl,
+            livestormConfigured: stack.engine.health().livestorm.state !== 'not_configured'
+        },
+        options
+    );
+}
+
+/**
+ * The same check over any store, e.g. one opened on the DATA_DIR of a listener running as its own process (the
+ * engine's health is then read from the store, as the command line reads it).
+ */
+export async function expectStoreNoneSilentlyStuck(
+    deps: PersonStatusDeps,
+    options: InvariantOptions = {}
+): Promise<PersonStatus[]> {
     const settled = options.settled ?? true;
-    const statuses = await allPersonStatuses({
-        store: stack.store,
-        settings: stack.settings,
-        engine: stack.engine,
-        instanceUrl: () => stack.emulator.instanceUrl,
-        livestormConfigured: stack.engine.health().livestorm.state !== 'not_configured'
-    });
+    const statuses = await allPersonStatuses(deps);
     const problems = statuses
         .map((status) => ({ status, problem: unexplained(status, settled) }))
         .filter((entry) => entry.problem !== null);
