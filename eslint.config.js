@@ -8,7 +8,16 @@ import salesforceLwcConfig from '@salesforce/eslint-config-lwc/recommended.js';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-    globalIgnores(['**/node_modules/**', '.data/**', 'bench-out/**', 'coverage/**', '.sfdx/**', '.sf/**']),
+    globalIgnores([
+        '**/node_modules/**',
+        '.data/**',
+        'bench-out/**',
+        'listener/dist/**',
+        'listener/dist.*/**',
+        'coverage/**',
+        '.sfdx/**',
+        '.sf/**'
+    ]),
 
     // Lightning Web Components
     {

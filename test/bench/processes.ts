@@ -1,6 +1,6 @@
 // Child processes of the benchmark: the listener as operators run it, the bare handler it is compared with, and the
 // load generator. Each is tracked so that a failing run still stops every one of them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -53,6 +53,19 @@ export async function peakRssMb(pid: number): Promise<number | null> {
     }
 }
 
+/**
+ * Builds the JavaScript `npm start` runs (listener/scripts/build.ts, the prestart step), so the benchmark measures the
+ * listener exactly as operators run it.
+ * @throws Error with the build's output when it fails
+ */
+export function buildListener(): void {
+    const build = spawnSync(nodeBinary, ['--disable-warning=ExperimentalWarning', 'listener/scripts/build.ts'], {
+        cwd: repositoryRoot,
+        encoding: 'utf8'
+    });
+    if (build.status !== 0) throw new Error(`the listener build failed:\n${build.stdout}${build.stderr}`);
+}
+
 export interface ListenerProcess {
     url: string;
     webhookUrl: string;
@@ -60,6 +73,7 @@ export interface ListenerProcess {
     /** Spawn → first /healthz 200. */
     coldStartMs: number;
     output(): string;
+    /** Salesforce's state from /healthz; pending deliveries and dirty sessions from /metrics. */
     health(): Promise<{ pendingDeliveries: number; dirtySessions: number; salesforce: string }>;
     /** SIGTERM and wait: the listener's graceful shutdown (which also writes a CPU profile when asked for). */
     stop(): Promise<void>;
@@ -77,7 +91,7 @@ export async function startListenerProcess(options: ListenerProcessOptions): Pro
     const port = await freePort();
     const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
     const started = performance.now();
-    const child = spawn(nodeBinary, [...LISTENER_NODE_FLAGS, ...nodeArgs, 'listener/src/index.ts'], {
+    const child = spawn(nodeBinary, [...LISTENER_NODE_FLAGS, ...nodeArgs, 'listener/dist/index.js'], {
         cwd: repositoryRoot,
         env: {
             PATH: process.env.PATH ?? '',
@@ -116,8 +130,14 @@ export async function startListenerProcess(options: ListenerProcessOptions): Pro
         coldStartMs,
         output,
         async health() {
-            const response = await fetch(`${url}/healthz`);
-            return (await response.json()) as { pendingDeliveries: number; dirtySessions: number; salesforce: string };
+            const health = (await (await fetch(`${url}/healthz`)).json()) as { salesforce: { state: string } };
+            const metrics = await (await fetch(`${url}/metrics`)).text();
+            const gauge = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? Number.NaN);
+            return {
+                salesforce: health.salesforce.state,
+                pendingDeliveries: gauge(/^livestorm_sf_deliveries\{state="pending"\} (\d+)$/m),
+                dirtySessions: gauge(/^livestorm_sf_dirty_sessions (\d+)$/m)
+            };
         },
         async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

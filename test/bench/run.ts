@@ -1,6 +1,6 @@
 // `npm run bench`: API economy, latency, throughput and memory of the listener, measured against a per-record
-// baseline in the same run. The listener runs as its own process (`node listener/src/index.ts`), configured by
-// environment as operators run it; the Salesforce emulator and the Livestorm simulator run here; the load generator
+// baseline in the same run. The listener runs as its own process (`node listener/dist/index.js`, the JavaScript
+// `npm start` builds), configured by environment as operators run it; the Salesforce emulator and the Livestorm simulator run here; the load generator
 // and the bare handler it is compared with run in their own processes. See --help.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import type { SalesforceEmulator } from '../emulators/salesforce/index.ts';
 import { createBaseline, MEMBER_STATUSES } from './baseline.ts';
 import type { Baseline, BaselinePerson } from './baseline.ts';
 import { hotFunctions } from './profile.ts';
-import { killAllChildren, peakRssMb, repositoryRoot, runLoad, startBareHandler, startListenerProcess } from './processes.ts';
+import { buildListener, killAllChildren, peakRssMb, repositoryRoot, runLoad, startBareHandler, startListenerProcess } from './processes.ts';
 import type { ListenerProcess, LoadResult } from './processes.ts';
 import { median, percentile, round } from './stats.ts';
 import { postgresBinary, startTestPostgres } from '../support/postgres.ts';
@@ -332,6 +332,7 @@ const emptyConfig = async (dir: string) => {
 
 async function main(): Promise<void> {
     say(`livestorm-salesforce benchmark${quick ? ' (quick)' : ''}: ${config.latencyMs} ms per Salesforce call + ${config.perRecordLatencyMs} ms per record, ${cpus().length} cores, Node ${process.version}`);
+    buildListener();
     const workDir = await mkdtemp(join(tmpdir(), 'lsf-bench-'));
     cleanups.push(() => rm(workDir, { recursive: true, force: true }));
     const configFile = await emptyConfig(workDir);

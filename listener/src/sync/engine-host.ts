@@ -139,11 +139,15 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
             healthIntervalMs: intervalMs
         };
         sentSettings = JSON.stringify(options.settings);
-        const spawned = new Worker(new URL('./engine-worker.ts', import.meta.url), {
-            workerData: data,
-            resourceLimits,
-            name: 'livestorm-sf sync engine'
-        });
+        // From listener/src the worker is TypeScript; from the JavaScript `npm start` builds (listener/dist), JavaScript.
+        const spawned = new Worker(
+            new URL(`./engine-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+            {
+                workerData: data,
+                resourceLimits,
+                name: 'livestorm-sf sync engine'
+            }
+        );
         worker = spawned;
         return new Promise<void>((resolve, reject) => {
             let ready = false;
