@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// One vitest run, four projects: the listener's unit tests live beside its code, the rest under test/.
+// One vitest run, several projects: the listener's unit tests live beside its code, the rest under test/.
 // LWC tests are Jest's (sfdx-lwc-jest) and stay out of here.
 export default defineConfig({
     test: {
@@ -38,6 +38,16 @@ export default defineConfig({
                     environment: 'node',
                     testTimeout: 300_000,
                     hookTimeout: 60_000
+                }
+            },
+            {
+                // The admin page in real Chromium (@sparticuz/chromium + playwright-core), one file so one browser.
+                test: {
+                    name: 'browser',
+                    include: ['test/browser/**/*.test.ts'],
+                    environment: 'node',
+                    testTimeout: 60_000,
+                    hookTimeout: 180_000
                 }
             },
             {

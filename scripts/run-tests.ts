@@ -70,7 +70,7 @@ const vitestExit = run(bin('vitest'), [
 ]);
 const vitest = readJestOrVitestJson(vitestJson);
 suites.push({
-    name: 'vitest (listener, emulators, metadata, e2e)',
+    name: 'vitest (listener, emulators, metadata, e2e, browser, reliability)',
     passed: vitest?.passed ?? 0,
     failed: vitest ? vitest.failed : 1,
     ran: !!vitest

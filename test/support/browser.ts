@@ -11,7 +11,11 @@ import type { Browser } from 'playwright-core';
 
 // Flags of @sparticuz/chromium that loosen web security for its serverless use: the tests need the browser's normal
 // rules (same-origin policy, content security policy) to be in force.
-const LOOSENING = new Set(['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials']);
+const LOOSENING = new Set([
+    '--disable-web-security',
+    '--allow-running-insecure-content',
+    '--disable-site-isolation-trials'
+]);
 
 export interface TestBrowser {
     browser: Browser;
