@@ -1,9 +1,10 @@
 // The embedded store: one node:sqlite file, WAL with synchronous=FULL, so a delivery is on disk when appendDelivery
 // resolves. The queries are the shared ones (sql-store.ts); this file only adapts node:sqlite to the SqlDriver.
 //
-// DatabaseSync is synchronous and this process holds one connection: statements and transactions are queued one after
-// the other (a transaction's own statements go straight through), so no statement can land inside another caller's
-// transaction. A second connection to the file (the command line, in its own process or in this one) is waited for
+// DatabaseSync is synchronous and each thread holds one connection (the listener has two: the HTTP edge and the sync
+// engine's worker): statements and transactions of a connection are queued one after the other (a transaction's own
+// statements go straight through), so no statement can land inside another caller's transaction. Another connection
+// to the file (the other thread, or the command line in its own process) is waited for
 // without blocking the thread: SQLite's busy handler would spin synchronously, and a transaction of this process that
 // is between two awaits could then never finish; so the wait is an asynchronous retry (see whenNotBusy).
 import { mkdirSync } from 'node:fs';
@@ -26,6 +27,9 @@ const BUSY_WAIT_MS = 10_000;
 
 const SQLITE_BUSY = 5;
 
+/** Longest pause between two attempts of a statement the write lock refused (ms). */
+const BUSY_RETRY_MAX_MS = 4;
+
 function isBusy(error: unknown): boolean {
     return (error as { errcode?: number } | null)?.errcode === SQLITE_BUSY;
 }
@@ -36,7 +40,9 @@ function isBusy(error: unknown): boolean {
  */
 async function whenNotBusy<T>(attempt: () => T): Promise<T> {
     const deadline = Date.now() + BUSY_WAIT_MS;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    // Retried often: the other connection is usually the sync engine's thread in this process, whose transactions last
+    // milliseconds, and a webhook acknowledgement may be waiting on this (a timer costs next to nothing).
+    for (let delay = 1; ; delay = Math.min(delay * 2, BUSY_RETRY_MAX_MS)) {
         try {
             return attempt();
         } catch (error) {
