@@ -273,8 +273,10 @@ export function createMemoryStore(): MemoryStore {
             if (current && current.owner === owner)
                 Object.assign(current, { released: true, expiresAt: Date.now() });
         },
-        async listSessionLeases() {
-            return [...leases.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+        async listSessionLeases(sessionIds) {
+            return [...leases.values()]
+                .filter((lease) => sessionIds === undefined || sessionIds.includes(lease.sessionId))
+                .sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
         },
         async claimEmails(keys, owner, ttlMs) {
             const now = Date.now();

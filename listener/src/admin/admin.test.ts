@@ -4,6 +4,7 @@ import type { PersonState, SessionState } from '../store/state.ts';
 import { parseSettings } from '../config/settings.ts';
 import { ADMIN_TOKEN, createTestApp, postWebhook } from '../../test/test-app.ts';
 import { ADMIN_COOKIE, adminSessionValue } from './auth.ts';
+import { adminBrowser } from '../../test/admin-browser.ts';
 
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -247,11 +248,31 @@ describe('admin API', () => {
                     state: 'waiting',
                     reason: '1 change waits for the next batch.',
                     failedPeople: 0,
-                    waitingPeople: 1
+                    waitingPeople: 1,
+                    writer: null
                 }
             ],
             nextCursor: null
         });
+    });
+
+    it('shows which listener instance writes each session, and which wrote it last', async () => {
+        const { app, store } = seeded();
+        const writerOf = async () =>
+            (
+                (await (await app.request('/admin/api/sessions', { headers: bearer })).json()) as {
+                    sessions: { writer: unknown }[];
+                }
+            ).sessions[0]!.writer;
+        await store.acquireSessionLease('session-1', 'web-2', 60_000);
+        expect(await writerOf()).toEqual({ instance: 'web-2', writing: true });
+        const browser = adminBrowser(app);
+        await browser.open(`/admin?token=${ADMIN_TOKEN}`);
+        expect(await (await browser.open('/admin/sessions')).text()).toMatch(
+            /<code>web-2<\/code>\s+writing\s+now/
+        );
+        await store.releaseSessionLease('session-1', 'web-2');
+        expect(await writerOf()).toEqual({ instance: 'web-2', writing: false });
     });
 
     it('GET /admin/api/events says whether each event is synced and why', async () => {

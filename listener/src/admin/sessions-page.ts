@@ -76,6 +76,7 @@ export function sessionsPage(data: SessionsPageData): Fragment {
                                   <th scope="col">Campaign</th>
                                   <th scope="col">Members by status</th>
                                   <th scope="col">State</th>
+                                  <th scope="col">Instance</th>
                               </tr>
                           </thead>
                           <tbody>
@@ -109,6 +110,17 @@ export function sessionsPage(data: SessionsPageData): Fragment {
                                                             )}"
                                                             >People of this session</a
                                                         >`
+                                              }
+                                          </td>
+                                          <td>
+                                              ${
+                                                  session.writer === null
+                                                      ? html`<span class="muted">none yet</span>`
+                                                      : session.writer.writing
+                                                        ? html`<code>${session.writer.instance}</code> writing
+                                                              now`
+                                                        : html`<span class="muted">last written by</span>
+                                                              <code>${session.writer.instance}</code>`
                                               }
                                           </td>
                                       </tr>`

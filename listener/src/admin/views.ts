@@ -9,6 +9,7 @@ import type {
     EventRow,
     PersonRow,
     SessionCursor,
+    SessionLease,
     SessionRow,
     SessionCounts,
     Store,
@@ -84,6 +85,11 @@ export interface SessionView {
     /** People refused by Salesforce, and people not written yet. */
     failedPeople: number;
     waitingPeople: number;
+    /**
+     * The listener instance (INSTANCE_ID) writing the session now (`writing`), else the one that wrote it last; null
+     * before its first pass. Several instances on one PostgreSQL share the sessions, one writer each.
+     */
+    writer: { instance: string; writing: boolean } | null;
 }
 
 export interface SessionsPage {
@@ -228,6 +234,11 @@ function sessionReason(
     }
 }
 
+function writerOf(lease: SessionLease | undefined): SessionView['writer'] {
+    if (!lease) return null;
+    return { instance: lease.owner, writing: !lease.released && lease.expiresAt > Date.now() };
+}
+
 /**
  * One page of sessions, newest first, with their Campaign, counts and DESIGN's session state: what the sessions view
  * and `GET /admin/api/sessions` show. Reads one bounded page from the store, then a few rows per session.
@@ -255,6 +266,12 @@ export async function sessionsView(
         events.set(eventId, await ctx.store.getEvent(eventId));
     }
     const instanceUrl = ctx.instanceUrl();
+    const leases = new Map(
+        (await ctx.store.listSessionLeases(page.map((row) => row.sessionId))).map((lease) => [
+            lease.sessionId,
+            lease
+        ])
+    );
     const sessions = await Promise.all(
         page.map(async (session): Promise<SessionView> => {
             const [counts, progress] = await Promise.all([
@@ -280,7 +297,8 @@ export async function sessionsView(
                 state,
                 reason: sessionReason(state, session, event, progress, ctx.settings),
                 failedPeople: progress.failed,
-                waitingPeople: progress.dirty
+                waitingPeople: progress.dirty,
+                writer: writerOf(leases.get(session.sessionId))
             };
         })
     );

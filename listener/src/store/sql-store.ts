@@ -710,8 +710,18 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
             );
         },
 
-        async listSessionLeases(): Promise<SessionLease[]> {
-            return (await rows('SELECT * FROM session_leases ORDER BY session_id')).map((row) => ({
+        async listSessionLeases(sessionIds): Promise<SessionLease[]> {
+            const found =
+                sessionIds === undefined
+                    ? await rows('SELECT * FROM session_leases ORDER BY session_id')
+                    : sessionIds.length === 0
+                      ? []
+                      : await rows(
+                            `SELECT * FROM session_leases WHERE session_id IN (${placeholders(sessionIds.length)})
+                             ORDER BY session_id`,
+                            [...new Set(sessionIds)]
+                        );
+            return found.map((row) => ({
                 sessionId: text(row.session_id),
                 owner: text(row.owner),
                 acquiredAt: num(row.acquired_at),

@@ -299,7 +299,8 @@ export interface Store {
     renewSessionLease(sessionId: string, owner: string, ttlMs: number): Promise<boolean>;
     /** Gives the lease back (the row stays, released, to show who wrote the session last). */
     releaseSessionLease(sessionId: string, owner: string): Promise<void>;
-    listSessionLeases(): Promise<SessionLease[]>;
+    /** Every session's lease row (current or last holder), or those of the given sessions, by session id. */
+    listSessionLeases(sessionIds?: string[]): Promise<SessionLease[]>;
     /**
      * Claims e-mail keys (trimmed, lower-cased) for `owner` until ttlMs from now: a key held by another owner whose
      * claim has not expired is not granted. Resolves to the keys `owner` now holds.
