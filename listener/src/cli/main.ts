@@ -26,7 +26,8 @@ export const COMMANDS: readonly CliCommand[] = [
 ];
 
 const ENVIRONMENT_HELP = `Environment: DATA_DIR (default ./.data) or DATABASE_URL selects the store the listener uses;
-CONFIG_FILE (default ./livestorm-sf.config.json) holds the behaviour settings.`;
+CONFIG_FILE (default ./livestorm-sf.config.json) holds the behaviour settings. Relative paths are taken from the
+directory the command is started in: run it where you run npm start.`;
 
 function usage(commands: readonly CliCommand[], prefix = ''): string {
     const shown = commands.filter((command) => command.name.startsWith(prefix));
