@@ -1054,8 +1054,36 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                     }
                 });
                 expect([...ids(first), ...ids(next)]).toEqual(['s-live', 's-a', 's-b', 's-old']);
+                expect(await store.memberStatusCounts('s-a')).toEqual({});
                 const [renamed] = await store.getSessions(['s-b']);
                 expect(renamed?.campaignName).toBe('Renamed by Sales');
+            });
+        });
+
+        describe('member status counts', () => {
+            it('counts the members of a session by the Status last written, leaving out people never written', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        people: [
+                            personRow('s1', 'p1'),
+                            personRow('s1', 'p2'),
+                            personRow('s1', 'p3'),
+                            personRow('s1', 'p4'),
+                            personRow('s2', 'p5')
+                        ]
+                    })
+                );
+                const written = (personId: string, memberStatus: string, sessionId = 's1') =>
+                    personRow(sessionId, personId, { syncedVersion: 1, memberStatus, writtenAt: 1 });
+                await store.saveSyncedPeople([
+                    written('p1', 'Attended'),
+                    written('p2', 'Attended'),
+                    written('p3', 'Did not attend'),
+                    written('p5', 'Registered', 's2')
+                ]);
+                expect(await store.memberStatusCounts('s1')).toEqual({ Attended: 2, 'Did not attend': 1 });
+                expect(await store.memberStatusCounts('s2')).toEqual({ Registered: 1 });
+                expect(await store.memberStatusCounts('nowhere')).toEqual({});
             });
         });
 

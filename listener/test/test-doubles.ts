@@ -190,6 +190,14 @@ export function createMemoryStore(): MemoryStore {
                 replayViewers: people.filter((p) => p.state.replayWatched).length
             };
         },
+        async memberStatusCounts(sessionId) {
+            const counts: Record<string, number> = {};
+            for (const p of store.people) {
+                if (p.sessionId === sessionId && p.memberStatus !== null)
+                    counts[p.memberStatus] = (counts[p.memberStatus] ?? 0) + 1;
+            }
+            return counts;
+        },
         async sessionProgress(sessionId) {
             const people = store.people.filter((p) => p.sessionId === sessionId);
             return {

@@ -245,6 +245,7 @@ describe('admin API', () => {
                         url: 'https://acme.my.salesforce.com/lightning/r/Campaign/701000000000001AAA/view'
                     },
                     counts: { registrants: 3, attendees: 1, noShows: 1, replayViewers: 1 },
+                    members: {},
                     state: 'waiting',
                     reason: '1 change waits for the next batch.',
                     failedPeople: 0,

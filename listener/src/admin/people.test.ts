@@ -239,6 +239,7 @@ describe('sessions view and API', () => {
                 name: 'Spring launch - 2026-03-01 (renamed)',
                 url: 'https://acme.my.salesforce.com/lightning/r/Campaign/701000000000001AAA/view'
             },
+            members: { Attended: 1 },
             failedPeople: 1,
             reason: '1 person was refused by Salesforce: see why and retry them in People.'
         });
@@ -254,7 +255,10 @@ describe('sessions view and API', () => {
         );
         expect(page).toContain('href="/admin/people?session=session-1"');
         expect(page).toContain('See the 1 refused');
-        expect(page).toContain('<dd data-count="attended">1</dd>');
+        expect(page).toContain('<dd data-status="Attended">1</dd>');
+        expect(page.replace(/\s+/g, ' ')).toContain(
+            'Livestorm: 2 registered, 1 attended, 0 did not attend, 0 watched the replay'
+        );
         expect(page).toContain('state-disabled');
         const filtered = await (await browser.open('/admin/people?session=session-1')).text();
         expect(filtered).toContain(

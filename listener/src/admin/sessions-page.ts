@@ -29,19 +29,24 @@ function campaignCell(session: SessionView): Fragment {
 }
 
 function countsCell(session: SessionView): Fragment {
+    const members = Object.entries(session.members);
     const counts = session.counts;
-    const stillRegistered = Math.max(0, counts.registrants - counts.attendees - counts.noShows);
     return html`<td>
-        <dl class="counts">
-            <dt>Registered</dt>
-            <dd data-count="registered">${stillRegistered}</dd>
-            <dt>Attended</dt>
-            <dd data-count="attended">${counts.attendees}</dd>
-            <dt>Did not attend</dt>
-            <dd data-count="not-attended">${counts.noShows}</dd>
-            <dt>Watched the replay</dt>
-            <dd data-count="replay">${counts.replayViewers}</dd>
-        </dl>
+        ${
+            members.length
+                ? html`<dl class="counts">
+                      ${members.map(
+                          ([status, count]) =>
+                              html`<dt>${status}</dt>
+                                  <dd data-status="${status}">${count}</dd>`
+                      )}
+                  </dl>`
+                : html`<span class="muted">no member written yet</span>`
+        }
+        <p class="muted">
+            Livestorm: ${counts.registrants} registered, ${counts.attendees} attended, ${counts.noShows} did
+            not attend, ${counts.replayViewers} watched the replay
+        </p>
     </td>`;
 }
 
@@ -74,7 +79,7 @@ export function sessionsPage(data: SessionsPageData): Fragment {
                               <tr>
                                   <th scope="col">Event and session</th>
                                   <th scope="col">Campaign</th>
-                                  <th scope="col">Members by status</th>
+                                  <th scope="col">Campaign members by status</th>
                                   <th scope="col">State</th>
                                   <th scope="col">Instance</th>
                               </tr>

@@ -78,6 +78,8 @@ export interface SessionView {
     };
     /** What Livestorm reports for the session's registrants (team members left out). */
     counts: SessionCounts;
+    /** The Campaign's members by the Status the listener last wrote, e.g. { Registered: 12, Attended: 30 }. */
+    members: Record<string, number>;
     /** DESIGN's session state token, first match wins. */
     state: SessionStateToken;
     /** Why, in an admin's words. */
@@ -274,8 +276,9 @@ export async function sessionsView(
     );
     const sessions = await Promise.all(
         page.map(async (session): Promise<SessionView> => {
-            const [counts, progress] = await Promise.all([
+            const [counts, members, progress] = await Promise.all([
                 ctx.store.sessionCounts(session.sessionId),
+                ctx.store.memberStatusCounts(session.sessionId),
                 ctx.store.sessionProgress(session.sessionId)
             ]);
             const event = events.get(session.eventId);
@@ -294,6 +297,7 @@ export async function sessionsView(
                     url: campaignUrl(instanceUrl, session.campaignId)
                 },
                 counts,
+                members,
                 state,
                 reason: sessionReason(state, session, event, progress, ctx.settings),
                 failedPeople: progress.failed,

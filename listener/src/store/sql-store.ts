@@ -537,6 +537,16 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
             };
         },
 
+        async memberStatusCounts(sessionId) {
+            const found = await rows(
+                `SELECT member_status, count(*) AS members FROM people
+                 WHERE session_id = $1 AND member_status IS NOT NULL
+                 GROUP BY member_status ORDER BY member_status`,
+                [sessionId]
+            );
+            return Object.fromEntries(found.map((row) => [String(row.member_status), num(row.members)]));
+        },
+
         async sessionProgress(sessionId) {
             const [row] = await rows(
                 `SELECT count(*) FILTER (WHERE version > synced_version) AS dirty,

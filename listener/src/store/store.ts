@@ -265,6 +265,11 @@ export interface Store {
     resetSessionMembers(sessionId: string): Promise<void>;
     sessionCounts(sessionId: string): Promise<SessionCounts>;
     /**
+     * The Campaign members of the session by the Status label last written for them (people never written are not
+     * counted), e.g. { Registered: 120, Attended: 80 }: the sessions view's members by status.
+     */
+    memberStatusCounts(sessionId: string): Promise<Record<string, number>>;
+    /**
      * How many people of the session are not written yet (dirty) and how many are kept with an error (a failure and
      * nothing newer to write): what the session state token needs.
      */
