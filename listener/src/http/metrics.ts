@@ -49,7 +49,8 @@ export async function renderMetrics(metrics: Metrics, store: Store, engine: Sync
     const scrapedAt = Date.now();
     const leasesByInstance = new Map<string, number>();
     for (const lease of leases) {
-        if (lease.released || lease.expiresAt <= scrapedAt) continue;
+        // Session leases only: `job:` rows are turns of periodic work (see REFRESH_TURN_LEASE).
+        if (lease.released || lease.expiresAt <= scrapedAt || lease.sessionId.startsWith('job:')) continue;
         leasesByInstance.set(lease.owner, (leasesByInstance.get(lease.owner) ?? 0) + 1);
     }
     const families = [

@@ -93,6 +93,9 @@ const LIVESTORM_QUOTA_RESERVE = 1000;
 /** Sessions a backfill asked for (written by `livestorm-sf backfill`): the past-session rule does not apply to them. */
 export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
+/** The lease row that decides which instance refreshes upcoming sessions this interval (no session has this id). */
+export const REFRESH_TURN_LEASE = 'job:refresh-upcoming';
+
 /** A pass lost its session's lease (not renewed in time, or taken over): it stops before writing again. */
 export class LeaseLostError extends Error {
     constructor(sessionId: string) {
@@ -624,6 +627,21 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     }
 
     /**
+     * The periodic refresh runs on one instance per interval: several instances on one database would otherwise each
+     * spend the refresh's share of the Livestorm quota. The turn is a lease held for the interval, never released.
+     */
+    async function refreshTurn(): Promise<void> {
+        const grant = await store
+            .acquireSessionLease(
+                REFRESH_TURN_LEASE,
+                instanceId,
+                Math.max(1000, settings.refreshIntervalMinutes * 60_000 - pollIntervalMs)
+            )
+            .catch(() => ({ acquired: false }));
+        if (grant.acquired) await refreshUpcoming();
+    }
+
+    /**
      * One pass under the session's lease: skipped while another instance holds it, the lease renewed every third of
      * its TTL while the pass runs and given back at the end. A pass that loses its lease (it could not renew in time,
      * another instance took it over) stops before its next Salesforce call.
@@ -905,7 +923,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
         if (now() - lastRefreshAt >= settings.refreshIntervalMinutes * 60_000) {
             lastRefreshAt = now();
-            void refreshUpcoming().then(() => schedule(0));
+            void refreshTurn().then(() => schedule(0));
         }
     }
 
