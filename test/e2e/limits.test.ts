@@ -213,6 +213,23 @@ describe('REQUEST_LIMIT_EXCEEDED and the health model', () => {
     });
 });
 
+describe('dry-run mode', () => {
+    it('shows Salesforce as dry_run, the listener ok, and each person not written with the reason', async () => {
+        stack = await startStack({ settings: { dryRun: true } });
+        const created = await session(stack);
+        await register(stack, created.id, 3, 'dry');
+        // Nothing is ever written in dry run, so the engine is never idle: wait for the people to be folded.
+        await expect.poll(async () => (await stack!.store.getPeople(created.id)).length).toBe(3);
+        const health = await healthz(stack);
+        expect(health.status).toBe(200);
+        expect(health.body).toMatchObject({ status: 'ok', salesforce: { state: 'dry_run' } });
+        expect(stack.emulator.inspect.records('Campaign')).toHaveLength(0);
+        const statuses = await expectNoneSilentlyStuck(stack);
+        expect(statuses.map((status) => status.state)).toEqual(['disabled', 'disabled', 'disabled']);
+        expect(statuses[0]!.reason).toMatch(/Dry-run mode/);
+    });
+});
+
 describe('an outage with a backlog', () => {
     it('Salesforce unreachable while 2,000 registrations arrive for ten sessions, then back: every person ends synced', async () => {
         proxy = await startFaultProxy();

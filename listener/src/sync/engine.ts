@@ -380,8 +380,16 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     function connected() {
         outageAttempts = 0;
         pausedUntil = 0;
-        if (sides.salesforce.state !== 'dry_run' && sides.salesforce.state !== 'connected')
-            setSalesforce('connected', null, null, null);
+        const state = settings.dryRun ? 'dry_run' : 'connected';
+        if (sides.salesforce.state === state) return;
+        if (state === 'dry_run')
+            setSalesforce(
+                'dry_run',
+                'Dry-run mode: changes are computed and logged, nothing is written to Salesforce.',
+                'Set "dryRun": false in the config file (or the admin page settings) to start writing.',
+                null
+            );
+        else setSalesforce('connected', null, null, null);
     }
 
     function overBudget(used: number, limit: number): boolean {
