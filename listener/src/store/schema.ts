@@ -187,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at ${t.bigint} NOT NULL
     );
     CREATE INDEX email_claims_by_owner ON email_claims (owner);`
+    },
+    // The people of one session in the people search's order (the admin page's people of a session, and
+    // searchPersonStatuses with a sessionId): a page reads that session's part of the index from the cursor on instead
+    // of sorting all of the session's people.
+    {
+        name: 'people search within a session',
+        sql: () => `
+    CREATE INDEX people_session_search ON people (session_id, search_email, person_id, search_name);`
     }
 ];
 

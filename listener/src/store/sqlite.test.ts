@@ -127,6 +127,19 @@ describe('sqlite store', () => {
             );
             expect(search).toMatch(/USING INDEX people_search/);
             expect(search).not.toMatch(/TEMP B-TREE/);
+            const inSession = plan(
+                `SELECT * FROM people WHERE (search_email, session_id, person_id) > (?, ?, ?) AND session_id = ?
+                 AND (instr(search_email, ?) > 0 OR instr(search_name, ?) > 0)
+                 ORDER BY search_email, session_id, person_id LIMIT 51`,
+                'a',
+                's',
+                'p',
+                's',
+                'x',
+                'x'
+            );
+            expect(inSession).toMatch(/USING INDEX people_session_search/);
+            expect(inSession).not.toMatch(/TEMP B-TREE/);
         } finally {
             db.close();
         }
