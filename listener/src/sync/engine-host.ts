@@ -87,7 +87,9 @@ export interface EngineWorkerHost extends SyncEngine {
 /**
  * The heap limits of this isolate, for a worker to run under the same ones: `--max-old-space-size` (which `npm start`
  * sets from LISTENER_MAX_OLD_SPACE_MB) or DEFAULT_MAX_OLD_SPACE_MB, and the young generation from
- * `--max-semi-space-size` (V8 sizes it at three semi-spaces) when given.
+ * `--max-semi-space-size` (V8 sizes it at three semi-spaces) when given. A `--max-old-space-size` on the command line
+ * also applies to workers and takes precedence over resourceLimits (Node's worker_threads documentation, nodejs/node
+ * #43991): mirroring it keeps the limits the host reports true, and sets them when the process has no such flag.
  */
 export function isolateResourceLimits(execArgv: readonly string[] = process.execArgv): ResourceLimits {
     const flag = (name: string): number | undefined => {
