@@ -1,5 +1,5 @@
-// The acknowledgement path against the real embedded store: every delivery is committed with synchronous=FULL
-// before its 202, and the time that takes is what Livestorm waits for.
+// The acknowledgement path against the real embedded store: every delivery is committed (synchronous=FULL) before
+// its 202. How long that takes is a figure of the benchmark (`npm run bench`, ackP99Ms), not of this test.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +10,7 @@ import { createTestApp, postWebhook, registeredPayload } from '../../test/test-a
 
 const DELIVERIES = 2_000;
 
-function percentile(sorted: number[], p: number): number {
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-describe('acknowledgement latency with the sqlite store', () => {
+describe('acknowledgement with the sqlite store', () => {
     let dir: string;
     let store: Store;
 
@@ -29,29 +25,18 @@ describe('acknowledgement latency with the sqlite store', () => {
     });
 
     it(
-        `stores and acknowledges ${DELIVERIES} sequential deliveries quickly`,
+        `commits each of ${DELIVERIES} sequential deliveries before its 202`,
         { timeout: 120_000 },
         async () => {
             const { app } = createTestApp({ store, env: { LOG_LEVEL: 'info' } });
-            const timings: number[] = [];
             for (let i = 0; i < DELIVERIES; i++) {
-                const body = registeredPayload(`person-${i}`, `person-${i}@example.com`);
-                const started = performance.now();
-                const res = await postWebhook(app, body);
-                timings.push(performance.now() - started);
+                const res = await postWebhook(
+                    app,
+                    registeredPayload(`person-${i}`, `person-${i}@example.com`)
+                );
                 expect(res.status).toBe(202);
+                expect((await store.countDeliveries()).pending).toBe(i + 1);
             }
-            const sorted = timings.slice().sort((a, b) => a - b);
-            const p50 = percentile(sorted, 50);
-            const p99 = percentile(sorted, 99);
-            console.info(
-                `ack latency over ${DELIVERIES} deliveries: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${sorted.at(-1)?.toFixed(2)} ms`
-            );
-            expect((await store.countDeliveries()).pending).toBe(DELIVERIES);
-            // The target is p99 < 10 ms on an idle machine; these bounds absorb a loaded CI host and shared disks while
-            // still catching anything slow (a network call, a lock) creeping into the acknowledgement path.
-            expect(p50).toBeLessThan(10);
-            expect(p99).toBeLessThan(100);
         }
     );
 });

@@ -113,24 +113,28 @@ describe('syncSession packing', () => {
         expect(session!.syncedVersion).toBe(session!.version);
     });
 
-    it('writes 1,000 new registrants in three calls: one lookup, two writes of at most 5 collections each', async () => {
-        await applyFoldItems(store, [sessionItem('s1')]);
-        await pass('s1');
-        await applyFoldItems(
-            store,
-            Array.from({ length: 1000 }, (_, index) => registration('s1', index))
-        );
-        const result = await pass('s1');
-        expect(result).toMatchObject({ synced: 1000, failed: 0, apiCalls: 3 });
-        const composites = emulator.inspect
-            .calls()
-            .log.filter((entry: { kind: string }) => entry.kind === 'composite');
-        expect(composites).toHaveLength(3);
-        for (const entry of composites) expect(entry.subrequests).toBeLessThanOrEqual(25);
-        expect(emulator.inspect.records('Lead')).toHaveLength(1000);
-        expect(emulator.inspect.records('CampaignMember')).toHaveLength(1000);
-        expect(await store.dirtyPeople('s1', Date.now(), 10)).toHaveLength(0);
-    });
+    it(
+        'writes 1,000 new registrants in three calls: one lookup, two writes of at most 5 collections each',
+        { timeout: 30_000 },
+        async () => {
+            await applyFoldItems(store, [sessionItem('s1')]);
+            await pass('s1');
+            await applyFoldItems(
+                store,
+                Array.from({ length: 1000 }, (_, index) => registration('s1', index))
+            );
+            const result = await pass('s1');
+            expect(result).toMatchObject({ synced: 1000, failed: 0, apiCalls: 3 });
+            const composites = emulator.inspect
+                .calls()
+                .log.filter((entry: { kind: string }) => entry.kind === 'composite');
+            expect(composites).toHaveLength(3);
+            for (const entry of composites) expect(entry.subrequests).toBeLessThanOrEqual(25);
+            expect(emulator.inspect.records('Lead')).toHaveLength(1000);
+            expect(emulator.inspect.records('CampaignMember')).toHaveLength(1000);
+            expect(await store.dirtyPeople('s1', Date.now(), 10)).toHaveLength(0);
+        }
+    );
 
     it('an isolated registrant: one lookup, then the Lead and its member in the same request', async () => {
         await applyFoldItems(store, [sessionItem('s1')]);
