@@ -86,6 +86,32 @@ describe('Campaign per session', () => {
         expect(memberByEmail(stack, String(second.Id), 'bob@example.com')?.Status).toBe('Registered');
     });
 
+    it('a Campaign deleted before the session ends is recreated by the session end, with attendance', async () => {
+        stack = await startStack();
+        const event = stack.simulator.state.createEvent({ title: 'Deleted, then ended' });
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
+        await stack.sender.deliver('session.created', session);
+        const alice = stack.simulator.state.register(session.id, {
+            firstName: 'Alice',
+            lastName: 'A',
+            email: 'alice@example.com'
+        });
+        await stack.sender.deliver('people.registered', alice);
+        await stack.engine.whenIdle();
+        const first = campaignOf(stack, session.id);
+        stack.emulator.inspect.delete('Campaign', String(first.Id));
+
+        stack.simulator.state.endSession(session.id, {
+            attendance: { [alice.id]: { attended: true, durationSec: 600 } }
+        });
+        await stack.sender.deliver('session.ended', stack.simulator.state.getSession(session.id));
+        await stack.sender.deliver('people.attended', stack.simulator.state.getPerson(alice.id, session.id));
+        await stack.engine.whenIdle();
+        const second = campaignOf(stack, session.id);
+        expect(second.Id).not.toBe(first.Id);
+        expect(memberByEmail(stack, String(second.Id), 'alice@example.com')?.Status).toBe('Attended');
+    });
+
     it('disabled events are stored but not synced; enabling syncs them', async () => {
         stack = await startStack({ settings: { enabledByDefault: false } });
         const event = stack.simulator.state.createEvent({ title: 'Opt-in event' });
