@@ -435,31 +435,47 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const waitingForTitle = (eventId: string): boolean =>
         !!livestorm && (titleFailures.get(eventId)?.count ?? 0) < TITLE_ATTEMPTS_BEFORE_UNTITLED;
 
+    /** Reads of event details in flight, one per event: passes and the periodic retry share it, never pile up. */
+    const eventReads = new Map<string, Promise<EventRow | undefined>>();
+
+    /** Reads an event's title and kind from Livestorm into the store; a failure is counted for the retry schedule. */
+    async function readEvent(eventId: string, known: EventRow | undefined): Promise<EventRow | undefined> {
+        const failed = titleFailures.get(eventId);
+        try {
+            const fetched = await livestorm!.getEvent(eventId);
+            const event: EventRow = {
+                eventId,
+                title: fetched.title,
+                onDemand: fetched.onDemand,
+                registrationLink: fetched.registrationLink,
+                enabled: known?.enabled ?? null,
+                fetchedAt: now()
+            };
+            await store.putEvent(event);
+            livestormAnswered();
+            titleFailures.delete(eventId);
+            if (failed) await titleKnown(eventId);
+            return event;
+        } catch (error) {
+            livestormFailed(error);
+            const count = (failed?.count ?? 0) + 1;
+            const wait = Math.min(10 * 60_000, titleRetryMs * 2 ** (count - 1));
+            titleFailures.set(eventId, { count, retryAt: now() + wait });
+            logger.warn({ eventId, err: error }, 'the event title could not be read from Livestorm');
+            return known;
+        }
+    }
+
     async function eventDetails(eventId: string): Promise<EventRow | undefined> {
         let event = await store.getEvent(eventId);
         const failed = titleFailures.get(eventId);
         if (livestorm && (!event || event.title === null) && (!failed || failed.retryAt <= now())) {
-            try {
-                const fetched = await livestorm.getEvent(eventId);
-                event = {
-                    eventId,
-                    title: fetched.title,
-                    onDemand: fetched.onDemand,
-                    registrationLink: fetched.registrationLink,
-                    enabled: event?.enabled ?? null,
-                    fetchedAt: now()
-                };
-                await store.putEvent(event);
-                livestormAnswered();
-                titleFailures.delete(eventId);
-                if (failed) await titleKnown(eventId);
-            } catch (error) {
-                livestormFailed(error);
-                const count = (failed?.count ?? 0) + 1;
-                const wait = Math.min(10 * 60_000, titleRetryMs * 2 ** (count - 1));
-                titleFailures.set(eventId, { count, retryAt: now() + wait });
-                logger.warn({ eventId, err: error }, 'the event title could not be read from Livestorm');
+            let read = eventReads.get(eventId);
+            if (!read) {
+                read = readEvent(eventId, event).finally(() => eventReads.delete(eventId));
+                eventReads.set(eventId, read);
             }
+            event = await read;
         }
         // Without the title a new Campaign gets a stand-in Name: wait for a few attempts first.
         if (!event?.title && waitingForTitle(eventId)) return undefined;
