@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { loadSettings } from '../config/settings.ts';
 import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import type { CliContext } from './context.ts';
+import { defaultCliContext, STORE_UNREACHABLE_EXIT, storeUnreachable } from './context.ts';
 import { runCli } from './main.ts';
 
 let dir: string;
@@ -225,5 +226,40 @@ describe('livestorm-sf usage', () => {
         const output = [...out, ...err].join('\n');
         expect(output).not.toContain('not available yet');
         expect(output).toMatch(/SF_INSTANCE_URL|SF_LOGIN_URL|SF_TARGET_ORG|LIVESTORM_WEBHOOK_TOKEN/);
+    });
+});
+
+describe('livestorm-sf and its store', () => {
+    it('never starts an empty store of its own: no listener store where it looks is exit 3, and nothing is created', async () => {
+        const real = defaultCliContext();
+        const code = await runCli(['events', 'list'], { ...ctx, openStore: real.openStore });
+        expect(code).toBe(STORE_UNREACHABLE_EXIT);
+        expect(err.join('\n')).toContain(`No listener store in ${join(dir, 'data')}`);
+        expect(existsSync(join(dir, 'data'))).toBe(false);
+    });
+
+    it('an unreachable database is one sentence and exit 3, not a stack trace', async () => {
+        const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+            code: 'ECONNREFUSED'
+        });
+        const code = await runCli(['people', 'show', 'someone@example.com'], {
+            ...ctx,
+            env: { ...ctx.env, DATABASE_URL: 'postgres://user:s3cret-pw@127.0.0.1:1/db' },
+            openStore: () => Promise.reject(refused)
+        });
+        expect(code).toBe(STORE_UNREACHABLE_EXIT);
+        expect(err).toHaveLength(1);
+        expect(err[0]).toMatch(
+            /^The store could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:1\): check/
+        );
+        expect(err[0]).not.toContain('s3cret-pw');
+    });
+
+    it('any other error is not mistaken for an unreachable store', () => {
+        expect(storeUnreachable(new Error('boom'))).toBeUndefined();
+        expect(storeUnreachable(Object.assign(new Error('syntax'), { code: '42601' }))).toBeUndefined();
+        expect(storeUnreachable(Object.assign(new Error('gone'), { code: '57P01' }))).toContain(
+            'could not be reached'
+        );
     });
 });

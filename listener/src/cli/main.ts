@@ -4,7 +4,13 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { CliCommand } from './command.ts';
 import { backfill } from './backfill.ts';
-import { defaultCliContext, isUserError } from './context.ts';
+import {
+    CliError,
+    defaultCliContext,
+    isUserError,
+    STORE_UNREACHABLE_EXIT,
+    storeUnreachable
+} from './context.ts';
 import type { CliContext } from './context.ts';
 import { doctor } from './doctor.ts';
 import { eventsDisable, eventsEnable, eventsList, eventsReset } from './events.ts';
@@ -85,7 +91,7 @@ function resolve(
 /**
  * Runs one command line.
  * @param argv the arguments after the program name
- * @returns the exit code: 0 done, 1 failed, 2 usage error
+ * @returns the exit code: 0 done, 1 failed (or, for `people show`, nobody found), 2 usage error, 3 store unreachable
  * @example process.exitCode = await runCli(['events', 'list'], defaultCliContext());
  */
 export async function runCli(
@@ -147,7 +153,12 @@ export async function runCli(
     } catch (error) {
         if (isUserError(error)) {
             ctx.stderr(error.message);
-            return 1;
+            return error instanceof CliError ? error.exitCode : 1;
+        }
+        const unreachable = storeUnreachable(error);
+        if (unreachable) {
+            ctx.stderr(unreachable);
+            return STORE_UNREACHABLE_EXIT;
         }
         throw error;
     }
