@@ -19,6 +19,16 @@ import {
 import { stripTypeScriptTypes } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
+// LISTENER_MAX_OLD_SPACE_MB goes straight onto node's command line in `npm start`: a value node cannot read would
+// stop it with three lines of its own, so it is checked here first, in one sentence naming the variable.
+const heapMb = process.env.LISTENER_MAX_OLD_SPACE_MB;
+if (heapMb !== undefined && heapMb !== '' && !/^[1-9][0-9]*$/.test(heapMb)) {
+    process.stderr.write(
+        `LISTENER_MAX_OLD_SPACE_MB must be a whole number of megabytes, e.g. 160 (the default); got "${heapMb}".\n`
+    );
+    process.exit(1);
+}
+
 const listenerDirectory = join(import.meta.dirname, '..');
 const source = join(listenerDirectory, 'src');
 const target = join(listenerDirectory, 'dist');

@@ -8,14 +8,19 @@ import type { WebinarPhase } from '../emulators/livestorm/scenarios.ts';
 import { startStack } from '../support/stack.ts';
 import { campaignOf, membersOf, statusesOf } from '../support/org.ts';
 
-const { values } = parseArgs({
-    options: {
-        registrants: { type: 'string', default: '300' },
-        latency: { type: 'string', default: '40' },
-        keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }
-    }
-});
+const demoOptions = {
+    registrants: { type: 'string', default: '300' },
+    latency: { type: 'string', default: '40' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false }
+} as const;
+let values: ReturnType<typeof parseArgs<{ options: typeof demoOptions }>>['values'];
+try {
+    ({ values } = parseArgs({ options: demoOptions }));
+} catch (error) {
+    process.stderr.write(`${(error as Error).message}\nRun "npm run demo -- --help" for the options.\n`);
+    process.exit(2);
+}
 if (values.help) {
     console.log(`Usage: npm run demo [-- --registrants N] [--latency MS] [--keep]
 
