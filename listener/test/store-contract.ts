@@ -218,6 +218,39 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 expect(stored.find((d) => d.id === first.id)?.receivedAt).toBe(1);
             });
 
+            it('stores deliveries that arrive together once each, the same body twice as one row', async () => {
+                const arrivals = await Promise.all([
+                    store.appendDelivery(newDelivery('{"n":1}')),
+                    store.appendDelivery(newDelivery('{"n":2}')),
+                    store.appendDelivery(newDelivery('{"n":1}')),
+                    store.appendDelivery(
+                        newDelivery('not json', { event: null, quarantineReason: 'invalid JSON' })
+                    ),
+                    store.appendDelivery(newDelivery('{"n":3}'))
+                ]);
+                expect(arrivals.map((arrival) => arrival.duplicate)).toEqual([
+                    false,
+                    false,
+                    true,
+                    false,
+                    false
+                ]);
+                expect(arrivals[2]!.id).toBe(arrivals[0]!.id);
+                expect(new Set(arrivals.map((arrival) => arrival.id)).size).toBe(4);
+                expect(await store.countDeliveries()).toEqual({ pending: 3, done: 0, quarantined: 1 });
+                const later = await Promise.all([
+                    store.appendDelivery(newDelivery('{"n":2}')),
+                    store.appendDelivery(newDelivery('{"n":4}'))
+                ]);
+                expect(later[0]).toEqual({ id: arrivals[1]!.id, duplicate: true });
+                expect(later[1]!.duplicate).toBe(false);
+                const stored = await store.listDeliveries({ limit: 10 });
+                expect(stored.find((delivery) => delivery.id === arrivals[3]!.id)).toMatchObject({
+                    state: 'quarantined',
+                    error: 'invalid JSON'
+                });
+            });
+
             it('stores a delivery with a quarantine reason directly as quarantined', async () => {
                 const { id } = await store.appendDelivery(
                     newDelivery('not json', { event: null, quarantineReason: 'invalid JSON' })

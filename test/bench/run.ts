@@ -601,10 +601,12 @@ async function main(): Promise<void> {
     const deliveredSeconds = (performance.now() - endStart) / 1000;
     await waitFor('every attendance of the session to be written', () => membersOf(big, bigCampaign).every((member) => member.Status !== MEMBER_STATUSES.registered), 600_000, 250);
     figures.sessionEnd10kSeconds = round((performance.now() - endStart) / 1000, 1);
+    // The emulator counts a call once it has answered, after its records are visible: the count waits for the calls
+    // to end.
+    await settle(bigListener, big, 300_000);
     const sessionEndCalls = calls(big) - callsBeforeEnd;
     // What the org itself needs for those calls and records: the floor no integration can go under.
     figures.sessionEnd10kTargetSeconds = round((1.2 * (sessionEndCalls * config.latencyMs + config.sessionPeople * config.perRecordLatencyMs)) / 1000, 1);
-    await settle(bigListener, big, 300_000);
     figures.peakRssMb = round((await peakRssMb(bigListener.pid)) ?? Number.NaN, 0);
     details.session = {
         people: config.sessionPeople,
@@ -621,7 +623,8 @@ async function main(): Promise<void> {
     // written; peak RSS is the listener's whole life, the stored backlog included.
     const backlogOrg = await startSalesforceEmulator(emulatorOptions);
     cleanups.push(() => backlogOrg.close());
-    const backlogListener = await listenerFor(backlogOrg, 'listener-backlog');
+    const adminToken = randomBytes(24).toString('hex');
+    const backlogListener = await listenerFor(backlogOrg, 'listener-backlog', { ADMIN_TOKEN: adminToken });
     const backlogSender = burstSender(backlogListener.webhookUrl);
     await waitFor('the backlog listener to read the org metadata', async () => (await backlogListener.health()).salesforce === 'connected', 30_000);
     const backlogSessions: Array<{ sessionId: string; campaignId: string }> = [];
@@ -654,7 +657,11 @@ async function main(): Promise<void> {
     const callsBeforeBack = calls(backlogOrg);
     backlogOrg.inspect.setFaults({ serverErrors: { count: 0 } });
     const backAt = performance.now();
-    // The listener tries again on its own outage backoff: the drain starts with the first call the org answers.
+    // The org is back: the admin resumes the listener instead of waiting for its outage backoff (up to 60 s, tested
+    // elsewhere); the drain starts with the first call the org answers.
+    const resumed = await fetch(`${backlogListener.url}/admin/api/salesforce/resume`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+    await resumed.arrayBuffer();
+    if (resumed.status !== 202) throw new Error(`POST /admin/api/salesforce/resume answered ${resumed.status}`);
     await waitFor('the listener to call the org again', () => calls(backlogOrg) > callsBeforeBack, 600_000, 10);
     const drainStart = performance.now();
     await waitFor('the backlog to be written', () => backlogMembers() >= backlogTotal, 900_000, 250);
@@ -666,10 +673,10 @@ async function main(): Promise<void> {
         registrations: backlogTotal,
         sessions: config.backlogSessions,
         storedSeconds: round(backlogStoredSeconds, 1),
-        backoffWaitSeconds: round((drainStart - backAt) / 1000, 1),
+        resumeToFirstCallSeconds: round((drainStart - backAt) / 1000, 1),
         drainApiCalls: drainCalls
     };
-    say(`backlog of ${backlogTotal} registrations in ${config.backlogSessions} sessions stored in ${backlogStoredSeconds.toFixed(1)} s during an outage; drained in ${figures.backlogDrainSeconds} s (${drainCalls} API calls) after a ${round((drainStart - backAt) / 1000, 1)} s backoff; listener peak RSS ${figures.backlogPeakRssMb} MB`);
+    say(`backlog of ${backlogTotal} registrations in ${config.backlogSessions} sessions stored in ${backlogStoredSeconds.toFixed(1)} s during an outage; drained in ${figures.backlogDrainSeconds} s (${drainCalls} API calls) from its first call, ${round((drainStart - backAt) / 1000, 1)} s after an admin's resume; listener peak RSS ${figures.backlogPeakRssMb} MB`);
     await backlogListener.stop();
     await backlogOrg.close();
 

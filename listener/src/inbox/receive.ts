@@ -1,7 +1,7 @@
 // The durable inbox's front door: a delivery is written as received, exactly once per distinct body, and what we
 // cannot use is kept too (quarantined, with the reason) so an admin can see and replay it. Nothing here calls
 // Salesforce or Livestorm: this runs between the request and the acknowledgement.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { inspectWebhook } from '../livestorm/webhook-schema.ts';
 import type { Store } from '../store/store.ts';
 
@@ -15,8 +15,9 @@ export interface StoredDelivery {
     quarantineReason: string | null;
 }
 
+/** The SHA-256 of the body as received (UTF-8), in hex: the key an exact re-delivery is recognised by. */
 export function bodyHash(body: string): string {
-    return createHash('sha256').update(body, 'utf8').digest('hex');
+    return hash('sha256', body, 'hex');
 }
 
 /**

@@ -35,14 +35,6 @@ import type {
     Store
 } from './store.ts';
 
-export interface SqlStoreOptions {
-    /**
-     * Deliveries that arrive while the event loop is busy share one transaction, hence one fsync (the embedded
-     * store's durable throughput). Each append still resolves only after its own row is committed.
-     */
-    groupAppends?: boolean;
-}
-
 function chunks<T>(rows: readonly T[], size: number): T[][] {
     const result: T[][] = [];
     for (let start = 0; start < rows.length; start += size) result.push(rows.slice(start, start + size));
@@ -153,28 +145,57 @@ const INSERT_EVENT_IF_ABSENT = `ON CONFLICT (event_id) DO UPDATE SET
     enabled = coalesce(events.enabled, excluded.enabled)
     WHERE events.title IS NULL AND excluded.title IS NOT NULL`;
 
-async function insertDelivery(
+/**
+ * Inserts deliveries in multi-row statements; a body stored before (same hash, also earlier in the same list) is not
+ * written again.
+ * @returns per delivery, in order: its row id and whether its body was already stored
+ */
+async function insertDeliveries(
     db: SqlExecutor,
-    delivery: NewDelivery
-): Promise<{ id: number; duplicate: boolean }> {
-    const inserted = await db.execute(
-        `INSERT INTO deliveries (received_at, event, body, body_hash, state, error)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (body_hash) DO NOTHING
-         RETURNING id`,
-        [
-            delivery.receivedAt,
-            delivery.event,
-            delivery.body,
-            delivery.bodyHash,
-            delivery.quarantineReason === undefined ? 'pending' : 'quarantined',
-            delivery.quarantineReason ?? null
-        ]
+    deliveries: readonly NewDelivery[]
+): Promise<{ id: number; duplicate: boolean }[]> {
+    const ids = new Map<string, number>();
+    for (const chunk of chunks(deliveries, db.rowsPerStatement)) {
+        const params: SqlValue[] = [];
+        const values = chunk.map((delivery) => {
+            const first = params.length + 1;
+            params.push(
+                delivery.receivedAt,
+                delivery.event,
+                delivery.body,
+                delivery.bodyHash,
+                delivery.quarantineReason === undefined ? 'pending' : 'quarantined',
+                delivery.quarantineReason ?? null
+            );
+            return `(${placeholders(6, first)})`;
+        });
+        const inserted = await db.execute(
+            `INSERT INTO deliveries (received_at, event, body, body_hash, state, error)
+             VALUES ${values.join(', ')}
+             ON CONFLICT (body_hash) DO NOTHING
+             RETURNING id, body_hash`,
+            params
+        );
+        for (const row of inserted.rows) ids.set(text(row.body_hash), num(row.id));
+    }
+    const newHashes = new Set(ids.keys());
+    const known = [...new Set(deliveries.map((delivery) => delivery.bodyHash))].filter(
+        (hash) => !ids.has(hash)
     );
-    if (inserted.rows[0]) return { id: num(inserted.rows[0].id), duplicate: false };
-    const existing = await db.execute('SELECT id FROM deliveries WHERE body_hash = $1', [delivery.bodyHash]);
-    if (!existing.rows[0]) throw new Error('appendDelivery: a conflicting delivery vanished');
-    return { id: num(existing.rows[0].id), duplicate: true };
+    for (const hashes of chunks(known, db.rowsPerStatement)) {
+        const existing = await db.execute(
+            `SELECT id, body_hash FROM deliveries WHERE body_hash IN (${placeholders(hashes.length)})`,
+            hashes
+        );
+        for (const row of existing.rows) ids.set(text(row.body_hash), num(row.id));
+    }
+    return deliveries.map((delivery) => {
+        const id = ids.get(delivery.bodyHash);
+        if (id === undefined) throw new Error('appendDelivery: a conflicting delivery vanished');
+        // The first of several equal bodies in one batch is the one written.
+        const duplicate = !newHashes.delete(delivery.bodyHash);
+        return { id, duplicate };
+    });
 }
 
 /** Writes a fold's rows and delivery states on `db` (the caller's transaction). */
@@ -211,7 +232,7 @@ export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<vo
 }
 
 /** The shared Store over a driver. */
-export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
+export function createSqlStore(driver: SqlDriver): Store {
     const types = COLUMN_TYPES[driver.dialect];
     const nowMs = NOW_MS[driver.dialect];
     const rows = async (sql: string, params: readonly SqlValue[] = []) =>
@@ -222,16 +243,20 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
         resolve: (value: { id: number; duplicate: boolean }) => void;
         reject: (error: unknown) => void;
     };
+    // Group commit: the deliveries that arrive while the previous batch is being written (or while the event loop was
+    // busy) are written together, in one transaction and multi-row statements, hence one fsync and, on PostgreSQL, one
+    // round trip per statement instead of one per delivery. Each append resolves only once its own row is committed.
     let appendQueue: PendingAppend[] = [];
     const flushAppends = async () => {
         const batch = appendQueue;
         appendQueue = [];
         try {
-            const results = await driver.transaction(async (tx) => {
-                const stored: { id: number; duplicate: boolean }[] = [];
-                for (const entry of batch) stored.push(await insertDelivery(tx, entry.delivery));
-                return stored;
-            });
+            const results = await driver.transaction((tx) =>
+                insertDeliveries(
+                    tx,
+                    batch.map((entry) => entry.delivery)
+                )
+            );
             batch.forEach((entry, index) => entry.resolve(results[index]!));
         } catch (error) {
             batch.forEach((entry) => entry.reject(error));
@@ -240,7 +265,6 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
 
     const store: Store = {
         appendDelivery(delivery) {
-            if (!options.groupAppends) return insertDelivery(driver, delivery);
             return new Promise((resolve, reject) => {
                 appendQueue.push({ delivery, resolve, reject });
                 if (appendQueue.length === 1) setImmediate(() => void flushAppends());

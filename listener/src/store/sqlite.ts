@@ -152,5 +152,5 @@ export async function createSqliteStore(options: { dataDir: string }): Promise<S
         await driver.close();
         throw error;
     }
-    return createSqlStore(driver, { groupAppends: true });
+    return createSqlStore(driver);
 }
