@@ -38,6 +38,8 @@ export interface StackOptions {
     limitProbeIntervalMs?: number;
     /** Cap of the engine's outage and concurrency backoff (default 60 s). */
     backoffCapMs?: number;
+    /** The sync engine's clock (ms since epoch), e.g. one a test moves by hand to time deliveries; default Date.now. */
+    engineClock?: () => number;
     /** Retries of one Livestorm API request (the client's default is 4). */
     livestormMaxRetries?: number;
     /** First wait before the engine reads an event title again after a failure (default here 100 ms). */
@@ -146,7 +148,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...(options.limitProbeIntervalMs !== undefined
             ? { limitProbeIntervalMs: options.limitProbeIntervalMs }
             : {}),
-        ...(options.backoffCapMs !== undefined ? { backoffCapMs: options.backoffCapMs } : {})
+        ...(options.backoffCapMs !== undefined ? { backoffCapMs: options.backoffCapMs } : {}),
+        ...(options.engineClock ? { now: options.engineClock } : {})
     });
     const app = createApp({ config, store, engine, logger, settings });
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });

@@ -193,7 +193,11 @@ export const settingsSchema = z
          * this long; a trickle is written after min(this, 100 ms) (sync/batch-window.ts)...
          */
         batchWindowMs: z.number().int().min(0).max(60_000).default(250),
-        /** ...or at the latest this long after its first unwritten change, so a long burst still shows up promptly. */
+        /**
+         * ...or at the latest this long after its first unwritten change, so a long burst still shows up promptly; a
+         * wave still arriving then fast enough to fill a whole pass before twice this long is written as that one pass
+         * (at the latest 2 × this after its first change).
+         */
         maxBatchWaitMs: z.number().int().min(0).max(300_000).default(3000),
         /** Upcoming sessions are re-read from Livestorm this often to catch reschedules and cancellations. */
         refreshIntervalMinutes: z.number().min(1).default(60),

@@ -49,6 +49,42 @@ describe('the adaptive batch window', () => {
         expect(batchDelay(burst, 3000, { batchWindowMs: 250, maxBatchWaitMs: 3000 }, PASS)).toBe(0);
     });
 
+    it('gathers a wave that outlasts maxBatchWaitMs into one pass when it fills the pass before twice the bound', () => {
+        // 1,000 registrations arriving over 4.3 s (≈ 233 a second): 700 have arrived at the 3 s bound.
+        const spacing = 4300 / 1000;
+        let burst: PendingBurst | undefined;
+        for (let index = 0; index < 700; index += 1) burst = addToBurst(burst, 1, index * spacing);
+        expect(batchDelay(burst, 3000, settings, PASS)).toBeGreaterThan(0);
+        for (let index = 700; index < 999; index += 1) burst = addToBurst(burst, 1, index * spacing);
+        expect(batchDelay(burst!, 4300, settings, PASS)).toBeGreaterThan(0);
+        // Full: the pass starts at once, with every registration of the wave.
+        burst = addToBurst(burst, 1, 4300);
+        expect(burst.people).toBe(1000);
+        expect(batchDelay(burst, 4300, settings, PASS)).toBe(0);
+    });
+
+    it('writes a wave that outlasts the bound once it pauses, even short of a whole pass', () => {
+        let burst: PendingBurst | undefined;
+        for (let index = 0; index < 900; index += 1) burst = addToBurst(burst, 1, index * 4);
+        // Last arrival at 3,596 ms: quiet for batchWindowMs at 3,846 ms.
+        expect(batchDelay(burst, 3600, settings, PASS)).toBe(246);
+        expect(batchDelay(burst, 3846, settings, PASS)).toBe(0);
+    });
+
+    it('starts at the bound a burst too slow to fill a pass before twice the bound', () => {
+        // 100 a second: 300 people at 3 s, 1,000 only at 10 s.
+        const burst = arrivals(100, 3);
+        expect(batchDelay(burst, 3000, settings, PASS)).toBe(0);
+    });
+
+    it('never waits longer than twice maxBatchWaitMs after the first change', () => {
+        let burst: PendingBurst | undefined;
+        for (let index = 0; index < 999; index += 1) burst = addToBurst(burst, 1, index * 5.9);
+        // On course to fill the pass at ~5.9 s, still arriving: held until 6 s at the latest.
+        expect(batchDelay(burst, 5890, settings, PASS)).toBe(110);
+        expect(batchDelay(burst, 6000, settings, PASS)).toBe(0);
+    });
+
     it('follows a shorter batchWindowMs for the first window', () => {
         const burst = addToBurst(undefined, 1, 0);
         expect(batchDelay(burst, 0, { batchWindowMs: 30, maxBatchWaitMs: 3000 }, PASS)).toBe(30);

@@ -6,7 +6,11 @@
 //   the pass starts at once: waiting would add latency and save little (changes that arrive during a pass are
 //   gathered by the next one anyway);
 // - while they arrive faster (a registration wave, a session end), the pass waits until the deliveries have been quiet
-//   for batchWindowMs, or a whole pass of people has gathered, or maxBatchWaitMs after the first change.
+//   for batchWindowMs, or a whole pass of people has gathered, or maxBatchWaitMs after the first change;
+// - a burst still arriving at maxBatchWaitMs fast enough to fill a whole pass before 2 × maxBatchWaitMs is one wave
+//   that outlasts the bound: it is gathered on into that one pass (started once full or quiet, at the latest
+//   2 × maxBatchWaitMs after its first change). Cutting it at the bound would cost a second pass — a second lookup
+//   and write calls for the rest — and write its last people later, not earlier.
 
 /** Changes folded for one session since its last pass started. Times in ms since epoch. */
 export interface PendingBurst {
@@ -56,5 +60,13 @@ export function batchDelay(
     const perWindow = (burst.people * settings.batchWindowMs) / Math.max(gathered, 1);
     if (perWindow < BURST_PEOPLE_PER_WINDOW) return 0;
     const quietAt = burst.last + settings.batchWindowMs;
-    return Math.max(0, Math.min(quietAt, deadline) - now);
+    if (now < deadline) return Math.max(0, Math.min(quietAt, deadline) - now);
+    // The bound is reached while the burst is still arriving: gather it on if, at its rate so far, a whole pass is
+    // full before twice the bound (then the pass starts as soon as it is full, or quiet).
+    const extended = burst.first + 2 * Math.max(settings.maxBatchWaitMs, shortWindow);
+    const spanMs = burst.last - burst.first;
+    if (now >= quietAt || now >= extended || spanMs <= 0) return 0;
+    const fullAt = burst.last + ((passSize - burst.people) * spanMs) / burst.people;
+    if (fullAt > extended) return 0;
+    return Math.max(0, Math.min(quietAt, extended) - now);
 }
