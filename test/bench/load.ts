@@ -19,6 +19,9 @@ let acknowledged = 0;
 let failed = 0;
 
 function bodyFor(index: number): string {
+    if (plan.bodies) return plan.bodies[index]!;
+    if (plan.template === undefined || plan.placeholders === undefined || plan.runId === undefined)
+        throw new Error('a load plan needs bodies, or a template with placeholders and a runId');
     const personId = `${plan.runId}-0000-4000-8000-${String(index).padStart(12, '0')}`;
     const email = `load-${plan.runId}-${index}@example.com`;
     return plan.template.replaceAll(plan.placeholders.personId, personId).replaceAll(plan.placeholders.email, email);
@@ -78,9 +81,10 @@ if (plan.rate) {
     }
 } else {
     let next = 0;
-    const limit = plan.count ?? Infinity;
+    const limit = plan.bodies?.length ?? plan.count ?? Infinity;
+    const counted = limit !== Infinity;
     const sender = async () => {
-        while (next < limit && (plan.count !== undefined || performance.now() - started < durationMs)) {
+        while (next < limit && (counted || performance.now() - started < durationMs)) {
             const index = next++;
             await send(index, performance.now());
         }

@@ -54,6 +54,21 @@ export async function peakRssMb(pid: number): Promise<number | null> {
 }
 
 /**
+ * CPU time a process has used so far, all threads, user + system, in ms (/proc/<pid>/stat, in USER_HZ ticks of 10 ms;
+ * Linux only).
+ */
+export async function cpuTimeMs(pid: number): Promise<number | null> {
+    try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        // Fields after the command name (which may contain spaces) start at field 3; utime and stime are fields 14, 15.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+        return null;
+    }
+}
+
+/**
  * Builds the JavaScript `npm start` runs (listener/scripts/build.ts, the prestart step), so the benchmark measures the
  * listener exactly as operators run it.
  * @throws Error with the build's output when it fails
@@ -174,10 +189,12 @@ export async function startBareHandler(): Promise<{ url: string; pid: number; st
 export interface LoadPlan {
     url: string;
     /** A webhook body; every occurrence of each placeholder is replaced by a value unique to the request. */
-    template: string;
-    placeholders: { personId: string; email: string };
+    template?: string;
+    placeholders?: { personId: string; email: string };
     /** Unique prefix so two runs never send the same person. */
-    runId: string;
+    runId?: string;
+    /** Instead of a template: these bodies, each sent once, in this order (closed loop, `concurrency` senders). */
+    bodies?: string[];
     /** Open loop: requests per second, sent on schedule whatever the answers. */
     rate?: number;
     /** Closed loop: this many senders, each sending its next request once the previous one is answered. */

@@ -17,7 +17,7 @@ import { measureAdmin } from './admin.ts';
 import { createBaseline, MEMBER_STATUSES } from './baseline.ts';
 import type { Baseline, BaselinePerson } from './baseline.ts';
 import { hotFunctions } from './profile.ts';
-import { buildListener, killAllChildren, peakRssMb, repositoryRoot, runLoad, startBareHandler, startListenerProcess } from './processes.ts';
+import { buildListener, cpuTimeMs, killAllChildren, peakRssMb, repositoryRoot, runLoad, startBareHandler, startListenerProcess } from './processes.ts';
 import type { ListenerProcess, LoadResult } from './processes.ts';
 import { median, percentile, round } from './stats.ts';
 import { postgresBinary, startTestPostgres } from '../support/postgres.ts';
@@ -564,14 +564,19 @@ async function main(): Promise<void> {
     // 6. Durable ingest throughput, 32 senders back to back, the engine running.
     async function ingestOn(target: ListenerProcess, org: SalesforceEmulator) {
         await settle(target, org, 300_000);
+        const cpuBefore = await cpuTimeMs(target.pid);
         const ingest = await runLoad({ ...loadBase, url: target.webhookUrl, runId: randomBytes(4).toString('hex'), concurrency: config.ingestConcurrency, seconds: config.ingestSeconds });
+        const cpuAfter = await cpuTimeMs(target.pid);
         if (ingest.failed) say(`  ${ingest.failed} of ${ingest.sent} ingest deliveries were not acknowledged (${ingest.errors.join('; ')})`);
-        return { perSecond: Math.round(ingest.acknowledged / (ingest.elapsedMs / 1000)), ingest };
+        // What each delivery costs the listener, all threads (route, sync engine, garbage collection): with the load
+        // generator and the emulated org on the same cores, this is what bounds the rate.
+        const cpuMsPerDelivery = cpuBefore === null || cpuAfter === null ? Number.NaN : round((cpuAfter - cpuBefore) / ingest.acknowledged, 3);
+        return { perSecond: Math.round(ingest.acknowledged / (ingest.elapsedMs / 1000)), ingest, cpuMsPerDelivery };
     }
-    const { perSecond, ingest } = await ingestOn(main, ours);
+    const { perSecond, ingest, cpuMsPerDelivery } = await ingestOn(main, ours);
     figures.ingestPerSecond = perSecond;
-    details.ingest = { deliveries: ingest.acknowledged, p50Ms: round(percentile(ingest.latenciesMs, 50), 2), p99Ms: round(percentile(ingest.latenciesMs, 99), 2) };
-    say(`ingest with ${config.ingestConcurrency} senders: ${ingest.acknowledged} deliveries in ${(ingest.elapsedMs / 1000).toFixed(1)} s → ${figures.ingestPerSecond}/s; listener peak RSS so far ${round((await peakRssMb(main.pid)) ?? Number.NaN, 0)} MB`);
+    details.ingest = { deliveries: ingest.acknowledged, p50Ms: round(percentile(ingest.latenciesMs, 50), 2), p99Ms: round(percentile(ingest.latenciesMs, 99), 2), listenerCpuMsPerDelivery: cpuMsPerDelivery };
+    say(`ingest with ${config.ingestConcurrency} senders: ${ingest.acknowledged} deliveries in ${(ingest.elapsedMs / 1000).toFixed(1)} s → ${figures.ingestPerSecond}/s, ${cpuMsPerDelivery} ms of listener CPU per delivery; listener peak RSS so far ${round((await peakRssMb(main.pid)) ?? Number.NaN, 0)} MB`);
     await main.stop();
 
     // 7. The large session on a fresh org and a fresh listener: registrations synced, then the session ends.
@@ -582,9 +587,17 @@ async function main(): Promise<void> {
     const bigSession = await newSession(simulator, bigSender, `Bench — ${config.sessionPeople} people`);
     const bigCampaign = await campaignFor(big, bigSession.sessionId);
     const bigPeople = registerPeople(simulator, bigSession.sessionId, 'session', config.sessionPeople);
+    // Sent from the load generator's process: in this one, the client would share the event loop (and the CPU) of the
+    // emulated org it is measuring.
+    async function sendBodies(url: string, bodies: string[]): Promise<void> {
+        const sent = await runLoad({ url, bodies, concurrency: config.senderConcurrency, seconds: 0 });
+        if (sent.failed) throw new Error(`${sent.failed} of ${bodies.length} deliveries were not acknowledged (${sent.errors.join('; ')})`);
+    }
     const registrationStart = performance.now();
-    for (const person of bigPeople) bigSender.enqueue('people.registered', person);
-    await deliverAll(bigSender);
+    await sendBodies(
+        bigListener.webhookUrl,
+        bigPeople.map((person) => webhookBody('people.registered', person))
+    );
     await waitFor('the session registrants to be members', () => membersOf(big, bigCampaign).length === config.sessionPeople, 600_000, 500);
     const registrationSeconds = round((performance.now() - registrationStart) / 1000, 1);
     await settle(bigListener, big, 300_000);
@@ -594,10 +607,14 @@ async function main(): Promise<void> {
     simulator.state.endSession(bigSession.sessionId, {
         attendance: Object.fromEntries(bigPeople.map((person, index) => [person.id, { attended: attends(index), durationSec: 1200 }]))
     });
+    const endBodies = [
+        webhookBody('session.ended', simulator.state.getSession(bigSession.sessionId)),
+        ...bigPeople.map((person, index) =>
+            webhookBody(attends(index) ? 'people.attended' : 'people.not_attended', simulator.state.getPerson(person.id, bigSession.sessionId))
+        )
+    ];
     const endStart = performance.now();
-    bigSender.enqueue('session.ended', simulator.state.getSession(bigSession.sessionId));
-    bigPeople.forEach((person, index) => bigSender.enqueue(attends(index) ? 'people.attended' : 'people.not_attended', simulator.state.getPerson(person.id, bigSession.sessionId)));
-    await deliverAll(bigSender);
+    await sendBodies(bigListener.webhookUrl, endBodies);
     const deliveredSeconds = (performance.now() - endStart) / 1000;
     await waitFor('every attendance of the session to be written', () => membersOf(big, bigCampaign).every((member) => member.Status !== MEMBER_STATUSES.registered), 600_000, 250);
     figures.sessionEnd10kSeconds = round((performance.now() - endStart) / 1000, 1);
@@ -703,6 +720,7 @@ async function main(): Promise<void> {
         }
         const pgIngest = await ingestOn(pgListener, pgOrg);
         figures.ingestPerSecondPostgres = pgIngest.perSecond;
+        details.ingestPostgres = { deliveries: pgIngest.ingest.acknowledged, p50Ms: round(percentile(pgIngest.ingest.latenciesMs, 50), 2), p99Ms: round(percentile(pgIngest.ingest.latenciesMs, 99), 2), listenerCpuMsPerDelivery: pgIngest.cpuMsPerDelivery };
         say(`PostgreSQL: ${config.postgresFullColumn ? `visible p95 ${figures.visibleP95MsPostgres} ms, ack p99 ${figures.ackP99MsPostgres} ms, ` : ''}ingest ${figures.ingestPerSecondPostgres}/s`);
         await pgListener.stop();
         await pgOrg.close();

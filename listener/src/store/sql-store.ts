@@ -250,13 +250,13 @@ export function createSqlStore(driver: SqlDriver): Store {
     const flushAppends = async () => {
         const batch = appendQueue;
         appendQueue = [];
+        const deliveries = batch.map((entry) => entry.delivery);
         try {
-            const results = await driver.transaction((tx) =>
-                insertDeliveries(
-                    tx,
-                    batch.map((entry) => entry.delivery)
-                )
-            );
+            // One statement is a transaction of its own: no BEGIN and COMMIT round trips for a batch that fits in one.
+            const results =
+                deliveries.length <= driver.rowsPerStatement
+                    ? await insertDeliveries(driver, deliveries)
+                    : await driver.transaction((tx) => insertDeliveries(tx, deliveries));
             batch.forEach((entry, index) => entry.resolve(results[index]!));
         } catch (error) {
             batch.forEach((entry) => entry.reject(error));
