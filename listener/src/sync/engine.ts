@@ -30,8 +30,10 @@ import { leadAssignmentProblem, loadOrgMetadata } from './org-metadata.ts';
 import type { OrgMetadata } from './org-metadata.ts';
 import { addToBurst, batchDelay as adaptiveBatchDelay } from './batch-window.ts';
 import type { PendingBurst } from './batch-window.ts';
+import type { SessionSyncDeps } from './session-sync.ts';
 import { EVENT_ENABLED_AT_SETTING_PREFIX, setAsideReason } from './past-sessions.ts';
 import {
+    claimOwner,
     EmailClaims,
     PEOPLE_PER_PASS,
     syncSession,
@@ -95,6 +97,12 @@ export const BACKFILLED_SESSIONS_SETTING = 'backfilledSessionIds';
 
 /** The lease row that decides which instance refreshes upcoming sessions this interval (no session has this id). */
 export const REFRESH_TURN_LEASE = 'job:refresh-upcoming';
+
+/** The claim owners of a pipeline's passes: two passes of one session at most run at once (engine.ts runPipeline). */
+const PIPELINE_PASS_KEYS = ['', '/next'] as const;
+
+/** What a pass of a pipeline (runPipeline) is given: the session-sync hooks that let the next one overlap it. */
+type PipelinedPass = Pick<SessionSyncDeps, 'exclude' | 'writeTurn' | 'onTaken' | 'onLastWrite' | 'passKey'>;
 
 /** A pass lost its session's lease (not renewed in time, or taken over): it stops before writing again. */
 export class LeaseLostError extends Error {
@@ -179,6 +187,21 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         const at = now();
         for (const [sessionId, people] of Object.entries(changedPeople))
             changes.set(sessionId, addToBurst(changes.get(sessionId), people, at));
+    }
+
+    /**
+     * A pass took `taken` dirty people of the burst that started it (a pass takes at most PEOPLE_PER_PASS): the rest
+     * of that burst counts in the session's next one, so a backlog of thousands is written in whole passes at once
+     * instead of waiting for new deliveries to fill the window again.
+     */
+    function returnLeftover(sessionId: string, burst: PendingBurst | undefined, taken: number) {
+        if (!burst || burst.people <= taken) return;
+        const rest = burst.people - taken;
+        const current = changes.get(sessionId);
+        changes.set(
+            sessionId,
+            current ? { ...current, people: current.people + rest } : { first: now(), last: now(), people: rest }
+        );
     }
 
     /** Milliseconds until the session's next pass may start. */
@@ -670,7 +693,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
      * its TTL while the pass runs and given back at the end. A pass that loses its lease (it could not renew in time,
      * another instance took it over) stops before its next Salesforce call.
      */
-    async function runLeasedSession(sessionId: string): Promise<void> {
+    async function runLeasedSession(sessionId: string, burst: PendingBurst | undefined): Promise<void> {
         const grant = await store.acquireSessionLease(sessionId, instanceId, leaseTtlMs);
         if (!grant.acquired) {
             leasedElsewhere.set(sessionId, now() + pollIntervalMs);
@@ -686,7 +709,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
         const lease = holdLease(sessionId);
         try {
-            await runSession(sessionId, lease);
+            await runPipeline(sessionId, lease, burst);
         } finally {
             lease.stop();
             await store
@@ -700,6 +723,84 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         }
     }
 
+    /**
+     * The session's passes under one lease, pipelined: once a pass has sent its last write (up to 1,000 people, about
+     * latency + 1,000 records of the org's time), the next pass — if the batch window says one is due — reads and
+     * builds its own while that call is in flight, leaving the people being written to it, and sends as soon as the
+     * call has answered: one call at a time on the Campaign (its row lock), none of the listener's own work between
+     * them. A long session end is so written in passes of 1,000 while its deliveries still arrive, and ends about one
+     * call after the last one. The pipeline ends when no pass is due by the time the current one ends; the next tick
+     * starts a new one.
+     */
+    async function runPipeline(sessionId: string, lease: HeldLease, burst: PendingBurst | undefined) {
+        let turn: Promise<void> = Promise.resolve();
+        const writeTurn = async () => {
+            let release!: () => void;
+            const previous = turn;
+            turn = new Promise<void>((resolve) => (release = resolve));
+            await previous;
+            return release;
+        };
+        const start = (exclude: ReadonlySet<string>, passKey: string, taken: PendingBurst | undefined) => {
+            let reportLastWrite!: (personIds: ReadonlySet<string> | null) => void;
+            const lastWrite = new Promise<ReadonlySet<string> | null>((resolve) => (reportLastWrite = resolve));
+            const done = runSession(sessionId, lease, {
+                exclude,
+                passKey,
+                writeTurn,
+                onTaken: (people) => returnLeftover(sessionId, taken, people),
+                onLastWrite: (personIds) => reportLastWrite(personIds)
+            }).finally(() => reportLastWrite(null));
+            // Awaited below; marked handled so a failure while the next pass is being decided is not reported twice.
+            done.catch(() => undefined);
+            return { done, lastWrite };
+        };
+        let current = start(new Set(), '', burst);
+        for (let index = 1; ; index += 1) {
+            const writing = await current.lastWrite;
+            const due = writing ? await nextPassDue(sessionId, current.done) : null;
+            if (!writing || !due) {
+                await current.done;
+                return;
+            }
+            const next = start(writing, PIPELINE_PASS_KEYS[index % 2]!, due.burst);
+            try {
+                await current.done;
+            } catch (error) {
+                await next.done.catch(() => undefined);
+                throw error;
+            }
+            current = next;
+        }
+    }
+
+    /**
+     * While a pass's last write is in flight: resolves once the batch window says the session's next pass is due (what
+     * it takes of the burst), or null when the pass ended first (the tick takes over) or the engine stops.
+     */
+    async function nextPassDue(
+        sessionId: string,
+        done: Promise<void>
+    ): Promise<{ burst: PendingBurst | undefined } | null> {
+        let ended = false;
+        const settled = done.then(
+            () => (ended = true),
+            () => (ended = true)
+        );
+        for (;;) {
+            // Fold what has arrived first: the window judges a burst by when its deliveries were folded.
+            await runTick();
+            if (!running || ended) return null;
+            if (changes.has(sessionId) && batchDelay(sessionId) === 0) {
+                const burst = changes.get(sessionId);
+                changes.delete(sessionId);
+                return { burst };
+            }
+            const wait = changes.has(sessionId) ? Math.min(batchDelay(sessionId), 50) : 50;
+            await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, wait))]);
+        }
+    }
+
     function holdLease(sessionId: string): HeldLease {
         let heldUntil = Date.now() + leaseTtlMs;
         let lost = false;
@@ -708,7 +809,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             try {
                 if (await store.renewSessionLease(sessionId, instanceId, leaseTtlMs)) {
                     heldUntil = startedAt + leaseTtlMs;
-                    await claims.renew(`session:${sessionId}`);
+                    for (const passKey of PIPELINE_PASS_KEYS) await claims.renew(claimOwner(sessionId, passKey));
                 } else lost = true;
             } catch (error) {
                 logger.warn({ sessionId, err: error }, 'the session lease could not be renewed');
@@ -735,7 +836,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         };
     }
 
-    async function runSession(sessionId: string, lease: HeldLease) {
+    async function runSession(sessionId: string, lease: HeldLease, pass: PipelinedPass = {}) {
         const [loaded] = await store.getSessions([sessionId]);
         if (!loaded) return;
         const row = await fetchPlaceholder(loaded);
@@ -786,7 +887,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 metadata: metadata!,
                 logger,
                 claims,
-                now
+                now,
+                ...pass
             },
             sessionId,
             event
@@ -920,8 +1022,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 schedule(wait);
                 continue;
             }
+            const burst = changes.get(sessionId);
             changes.delete(sessionId);
-            const run = runLeasedSession(sessionId)
+            const run = runLeasedSession(sessionId, burst)
                 .catch((error: unknown) => {
                     if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
                     else if (error instanceof LeaseLostError) logger.warn({ sessionId }, error.message);

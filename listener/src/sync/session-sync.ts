@@ -93,6 +93,27 @@ export interface SessionSyncDeps {
     logger: Logger;
     claims: EmailClaims;
     now?: () => number;
+    /**
+     * A pipelined pass (engine.ts): people of the session's previous pass, whose last write is still in flight — left
+     * to it, they are not taken again before it has saved what Salesforce answered.
+     */
+    exclude?: ReadonlySet<string>;
+    /**
+     * Waits for the session's turn to call Salesforce and resolves to the function that gives it back: one call at a
+     * time per Campaign (its row lock, reference/salesforce.md §2.2), however many passes are preparing.
+     */
+    writeTurn?: () => Promise<() => void>;
+    /** Told how many dirty people the pass took, as soon as it has read them. */
+    onTaken?: (people: number) => void;
+    /** Told, just before the pass sends its last write, whom it writes: the next pass may prepare meanwhile. */
+    onLastWrite?: (personIds: ReadonlySet<string>) => void;
+    /** Tells this pass's e-mail claims from those of another pass of the same session running beside it. Default ''. */
+    passKey?: string;
+}
+
+/** The owner of a pass's e-mail claims (renewed with the session lease, released when the pass ends). */
+export function claimOwner(sessionId: string, passKey = ''): string {
+    return `session:${sessionId}${passKey}`;
 }
 
 export interface SessionSyncResult {
@@ -248,7 +269,7 @@ export async function syncSession(
 ): Promise<SessionSyncResult> {
     const { store, salesforce, settings, metadata, logger, claims } = deps;
     const now = deps.now ?? Date.now;
-    const owner = `session:${sessionId}`;
+    const owner = claimOwner(sessionId, deps.passKey);
     const result: SessionSyncResult = {
         apiCalls: 0,
         synced: 0,
@@ -268,12 +289,23 @@ export async function syncSession(
     let memberStateOf = new Map<Work, PersonState>();
     const composite = async (subrequests: CompositeSubrequest[]) => {
         result.apiCalls += 1;
-        return salesforce.composite(subrequests);
+        const release = await deps.writeTurn?.();
+        try {
+            return await salesforce.composite(subrequests);
+        } finally {
+            release?.();
+        }
     };
 
     try {
         // ---- who is in this pass
-        const dirty = await store.dirtyPeople(sessionId, now(), PEOPLE_PER_PASS);
+        const exclude = deps.exclude ?? new Set<string>();
+        const read = await store.dirtyPeople(sessionId, now(), PEOPLE_PER_PASS + exclude.size);
+        const dirty = (exclude.size ? read.filter((row) => !exclude.has(row.personId)) : read).slice(
+            0,
+            PEOPLE_PER_PASS
+        );
+        deps.onTaken?.(dirty.length);
         await yieldToEventLoop();
         const settled: PersonRow[] = [];
         const work: Work[] = [];
@@ -828,6 +860,7 @@ export async function syncSession(
                 });
             }
             if (subrequests.length === 1) break;
+            if (last) deps.onLastWrite?.(new Set(work.map((item) => item.row.personId)));
             const responses = await composite(subrequests);
             const byRef = new Map<string, CompositeSubresponse>(
                 responses.map((response) => [response.referenceId, response])
