@@ -46,6 +46,73 @@ export type RecordErrorHook = (
     record: Readonly<Row>
 ) => { statusCode: string; message: string; fields?: string[] } | undefined;
 
+/**
+ * The rows of one object by Id, with secondary indexes kept exact by every `set` and `delete` (writes, their undo,
+ * seeding, purges): lookups an org answers from its own indexes stay cheap however many rows the emulator holds.
+ * A deleted row (IsDeleted, in the recycle bin) is not indexed.
+ */
+export class Table extends Map<string, Row> {
+    private readonly indexes = new Map<
+        string,
+        { keysOf: (row: Row) => string[]; entries: Map<string, Set<string>> }
+    >();
+
+    /** Indexes the rows by the keys `keysOf` gives each (none: not indexed). */
+    addIndex(name: string, keysOf: (row: Row) => string[]): void {
+        const index = { keysOf, entries: new Map<string, Set<string>>() };
+        this.indexes.set(name, index);
+        for (const [id, row] of this) this.indexRow(id, row);
+    }
+
+    /** The live rows with `key` in index `name`. */
+    find(name: string, key: string): Row[] {
+        const ids = this.indexes.get(name)?.entries.get(key);
+        if (!ids) return [];
+        return [...ids].map((id) => super.get(id)!);
+    }
+
+    override set(id: string, row: Row): this {
+        const previous = super.get(id);
+        if (previous) this.unindexRow(id, previous);
+        super.set(id, row);
+        this.indexRow(id, row);
+        return this;
+    }
+
+    override delete(id: string): boolean {
+        const previous = super.get(id);
+        if (previous) this.unindexRow(id, previous);
+        return super.delete(id);
+    }
+
+    private indexRow(id: string, row: Row): void {
+        // Map's constructor may call set before the class fields exist.
+        if (!this.indexes || row.IsDeleted) return;
+        for (const { keysOf, entries } of this.indexes.values()) {
+            for (const key of keysOf(row)) {
+                const ids = entries.get(key) ?? new Set<string>();
+                ids.add(id);
+                entries.set(key, ids);
+            }
+        }
+    }
+
+    private unindexRow(id: string, row: Row): void {
+        if (!this.indexes) return;
+        for (const { keysOf, entries } of this.indexes.values()) {
+            for (const key of keysOf(row)) {
+                const ids = entries.get(key);
+                ids?.delete(id);
+                if (ids?.size === 0) entries.delete(key);
+            }
+        }
+    }
+}
+
+/** CampaignMember index names: the members of a Campaign, and of a Campaign for one Lead or Contact. */
+const MEMBERS_OF_CAMPAIGN = 'campaign';
+const MEMBER_OF_PERSON = 'person';
+
 /** Undo log of one API call: rolling back restores every row the call replaced. */
 export class Transaction {
     private readonly undo: (() => void)[] = [];
@@ -106,7 +173,7 @@ interface LoadedRule {
 
 export class Database {
     readonly schema: Schema;
-    readonly tables = new Map<string, Map<string, Row>>();
+    readonly tables = new Map<string, Table>();
     readonly ids = new IdGenerator();
     readonly integrationUserId: string;
     private readonly validationRules: ValidationRule[];
@@ -119,7 +186,14 @@ export class Database {
         this.validationRules = options.validationRules ?? [];
         this.duplicateRules = options.duplicateRules ?? [];
         this.flows = options.flows ?? {};
-        for (const name of schema.objects.keys()) this.tables.set(name, new Map());
+        for (const name of schema.objects.keys()) this.tables.set(name, new Table());
+        const members = this.tables.get('CampaignMember');
+        members?.addIndex(MEMBERS_OF_CAMPAIGN, (row) => (row.CampaignId ? [String(row.CampaignId)] : []));
+        members?.addIndex(MEMBER_OF_PERSON, (row) =>
+            [row.LeadId, row.ContactId]
+                .filter((id) => id !== null && id !== undefined)
+                .map((id) => `${String(row.CampaignId)}/${String(id)}`)
+        );
         const now = formatDateTime(new Date());
         this.integrationUserId = this.ids.next('005');
         this.table('User').set(this.integrationUserId, {
@@ -376,7 +450,7 @@ export class Database {
         return object;
     }
 
-    table(name: string): Map<string, Row> {
+    table(name: string): Table {
         const table = this.tables.get(name);
         if (!table) throw new RequestError(404, 'NOT_FOUND', 'The requested resource does not exist');
         return table;
@@ -403,7 +477,7 @@ export class Database {
     /** A field's value on a row, including the values Salesforce computes on read (Campaign roll-ups). */
     value(object: ObjectDef, row: Row, fieldName: string): unknown {
         if (object.name === 'Campaign' && fieldName.startsWith('NumberOf')) {
-            const members = this.rows('CampaignMember').filter((member) => member.CampaignId === row.Id);
+            const members = this.table('CampaignMember').find(MEMBERS_OF_CAMPAIGN, String(row.Id));
             if (fieldName === 'NumberOfLeads') return members.filter((m) => m.LeadId && !m.ContactId).length;
             if (fieldName === 'NumberOfContacts') return members.filter((m) => m.ContactId).length;
             if (fieldName === 'NumberOfResponses') return members.filter((m) => m.HasResponded).length;
@@ -679,11 +753,10 @@ export class Database {
                     return [recordError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead')];
                 }
             }
-            const existing = this.rows('CampaignMember').find(
-                (member) =>
-                    member.CampaignId === row.CampaignId &&
-                    ((row.LeadId && member.LeadId === row.LeadId) ||
-                        (row.ContactId && member.ContactId === row.ContactId))
+            const members = this.table('CampaignMember');
+            const existing = [row.LeadId, row.ContactId].some(
+                (id) =>
+                    id && members.find(MEMBER_OF_PERSON, `${String(row.CampaignId)}/${String(id)}`).length > 0
             );
             if (existing) return [recordError('DUPLICATE_VALUE', 'Already a campaign member.')];
         }
@@ -739,8 +812,8 @@ export class Database {
         const respondedChanged = previous.HasResponded !== row.HasResponded;
         if (!renamed && !respondedChanged) return;
         const members = this.table('CampaignMember');
-        for (const member of this.rows('CampaignMember')) {
-            if (member.CampaignId !== row.CampaignId || !sameText(member.Status, previous.Label)) continue;
+        for (const member of members.find(MEMBERS_OF_CAMPAIGN, String(row.CampaignId))) {
+            if (!sameText(member.Status, previous.Label)) continue;
             const updated: Row = { ...member, Status: row.Label, HasResponded: row.HasResponded };
             if (row.HasResponded && !member.FirstRespondedDate)
                 updated.FirstRespondedDate = formatDate(new Date());

@@ -460,6 +460,43 @@ describe('converted leads and deleted records', () => {
         expect(member.body[0].errorCode).toBe('CANNOT_UPDATE_CONVERTED_LEAD');
     });
 
+    // The member-per-person rule is checked against live members only: a write rolled back (allOrNone, REST "sObject
+    // Collections") or a member deleted does not block adding that person again.
+    it('lets a person rolled back or removed from a Campaign be added again, once', async () => {
+        await start();
+        const campaignId = seedCampaign(org);
+        const leadId = seedLead(org);
+        const rolledBack = await org.call('POST', `${V}/composite/sobjects`, {
+            allOrNone: true,
+            records: [
+                { attributes: { type: 'CampaignMember' }, CampaignId: campaignId, LeadId: leadId },
+                { attributes: { type: 'CampaignMember' }, CampaignId: campaignId }
+            ]
+        });
+        expect(rolledBack.body.map((result: { success: boolean }) => result.success)).toEqual([false, false]);
+        expect(org.inspect.records('CampaignMember')).toEqual([]);
+        const added = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
+        expect(added.status).toBe(201);
+        const removed = await org.call('DELETE', `${V}/sobjects/CampaignMember/${String(added.body.id)}`);
+        expect(removed.status).toBe(204);
+        const again = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
+        expect(again.status).toBe(201);
+        const twice = await org.call('POST', `${V}/sobjects/CampaignMember`, {
+            CampaignId: campaignId,
+            LeadId: leadId
+        });
+        expect(twice.body[0]).toMatchObject({
+            errorCode: 'DUPLICATE_VALUE',
+            message: 'Already a campaign member.'
+        });
+    });
+
     // Conversion shows the lead's campaign history on the Contact; the row keeps its LeadId (salesforce.md §2.1).
     it('gives the converted lead’s members the contact id, so adding the contact again is a duplicate', async () => {
         await start();

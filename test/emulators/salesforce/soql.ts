@@ -656,9 +656,23 @@ function compile(db: Database, object: ObjectDef, condition: Condition): Predica
         }
         case 'in': {
             const resolved = resolvePath(db, object, condition.path);
+            const read = (row: Row) => readPath(db, resolved, row);
+            // Every value is checked as `=` would check it (types, quotes), whatever the path below.
             const matchers = condition.values.map((value) =>
-                comparePredicate(resolved.def, (row) => readPath(db, resolved, row), '=', value)
+                comparePredicate(resolved.def, read, '=', value)
             );
+            const expected = condition.values.map((value) => literalFor(resolved.def, value));
+            if (expected.every((value) => typeof value !== 'object' || value === null)) {
+                // Plain values (no date literal range): what `=` compares, looked up in a set, one read per row.
+                const targets = new Set(expected.map((value) => normalizeForCompare(resolved.def, value)));
+                return (row) => {
+                    const value = normalizeForCompare(resolved.def, read(row));
+                    return (
+                        (targets.has(value) || (value === undefined && targets.has(null))) !==
+                        condition.negated
+                    );
+                };
+            }
             return (row) => matchers.some((matcher) => matcher(row)) !== condition.negated;
         }
         case 'like': {
