@@ -153,7 +153,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
     }
 }
 
-const calls = (emulator: SalesforceEmulator) => emulator.inspect.calls().total;
+const calls = (emulator: SalesforceEmulator) => emulator.inspect.callCount();
 
 /** Nothing pending or dirty in the listener, and no API call for quietMs. */
 async function settle(listener: ListenerProcess, emulator: SalesforceEmulator, timeoutMs = 120_000): Promise<void> {
@@ -187,7 +187,7 @@ function campaignOfSession(emulator: SalesforceEmulator, sessionId: string): Row
 }
 
 function membersOf(emulator: SalesforceEmulator, campaignId: string): Row[] {
-    return emulator.inspect.records('CampaignMember').filter((row) => row.CampaignId === campaignId);
+    return emulator.inspect.records('CampaignMember', { where: (row) => row.CampaignId === campaignId });
 }
 
 async function campaignFor(emulator: SalesforceEmulator, sessionId: string): Promise<string> {

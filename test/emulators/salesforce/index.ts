@@ -75,9 +75,16 @@ export interface SalesforceEmulatorOptions {
 
 /** Direct access to the emulated org, for tests; nothing here counts as an API call. */
 export interface EmulatorInspector {
+    /** A copy of the call statistics, the log of every request included. */
     calls(): CallStats;
+    /** `calls().total` without copying the log: for polling loops. */
+    callCount(): number;
     resetCalls(): void;
-    records(sobject: string, options?: { includeDeleted?: boolean }): Row[];
+    /**
+     * Copies of the records of an object, computed fields included.
+     * @param options.where keeps only the rows it accepts (tested on the stored row, before any copy is made)
+     */
+    records(sobject: string, options?: { includeDeleted?: boolean; where?: (row: Readonly<Row>) => boolean }): Row[];
     insert(sobject: string, fields: Row): string;
     update(sobject: string, id: string, fields: Row): void;
     delete(sobject: string, id: string): void;
@@ -123,12 +130,13 @@ function createInspector(state: EmulatorState): EmulatorInspector {
     });
     return {
         calls: () => structuredClone(state.stats),
+        callCount: () => state.stats.total,
         resetCalls: () => state.resetCalls(),
         records: (sobject, options = {}) => {
             const object = db.object(sobject);
-            return db
-                .rows(object.name, options.includeDeleted ?? false)
-                .map((row) => db.materialize(object, row));
+            const where = options.where;
+            const rows = db.rows(object.name, options.includeDeleted ?? false);
+            return (where ? rows.filter((row) => where(row)) : rows).map((row) => db.materialize(object, row));
         },
         insert: (sobject, fields) => {
             const object = db.object(sobject);
