@@ -101,6 +101,13 @@ export const REFRESH_TURN_LEASE = 'job:refresh-upcoming';
 /** The claim owners of a pipeline's passes: two passes of one session at most run at once (engine.ts runPipeline). */
 const PIPELINE_PASS_KEYS = ['', '/next'] as const;
 
+/**
+ * A pass is started beside the previous one only for this many people or more: building a large pass takes a share of
+ * a second worth hiding behind the call in flight, while a small one (a trickle of registrations, each needing its
+ * lookup) is better started after the previous pass, taking everyone who arrived meanwhile.
+ */
+const PIPELINE_MIN_PEOPLE = 200;
+
 /** What a pass of a pipeline (runPipeline) is given: the session-sync hooks that let the next one overlap it. */
 type PipelinedPass = Pick<SessionSyncDeps, 'exclude' | 'writeTurn' | 'onTaken' | 'onLastWrite' | 'passKey'>;
 
@@ -763,7 +770,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 await current.done;
                 return;
             }
-            const next = start(writing, PIPELINE_PASS_KEYS[index % 2]!, due.burst);
+            const next = start(writing, PIPELINE_PASS_KEYS[index % 2]!, due);
             try {
                 await current.done;
             } catch (error) {
@@ -775,13 +782,14 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     }
 
     /**
-     * While a pass's last write is in flight: resolves once the batch window says the session's next pass is due (what
-     * it takes of the burst), or null when the pass ended first (the tick takes over) or the engine stops.
+     * While a pass's last write is in flight: resolves once the batch window says the session's next pass is due and it
+     * has PIPELINE_MIN_PEOPLE people or more (what it takes of the burst), or null when the pass ended first (the tick
+     * takes over) or the engine stops.
      */
     async function nextPassDue(
         sessionId: string,
         done: Promise<void>
-    ): Promise<{ burst: PendingBurst | undefined } | null> {
+    ): Promise<PendingBurst | null> {
         let ended = false;
         const settled = done.then(
             () => (ended = true),
@@ -791,12 +799,14 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             // Fold what has arrived first: the window judges a burst by when its deliveries were folded.
             await runTick();
             if (!running || ended) return null;
-            if (changes.has(sessionId) && batchDelay(sessionId) === 0) {
-                const burst = changes.get(sessionId);
+            const burst = changes.get(sessionId);
+            if (burst && burst.people >= PIPELINE_MIN_PEOPLE && batchDelay(sessionId) === 0) {
                 changes.delete(sessionId);
-                return { burst };
+                return burst;
             }
-            const wait = changes.has(sessionId) ? Math.min(batchDelay(sessionId), 50) : 50;
+            // Not due yet (or due but small: it waits for the current pass to end): look again shortly.
+            const delay = burst ? batchDelay(sessionId) : 0;
+            const wait = delay > 0 ? Math.min(delay, 50) : 50;
             await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, wait))]);
         }
     }
