@@ -10,6 +10,7 @@ import { loadSettings, SettingsError } from './config/settings.ts';
 import { createLogger, createSecretScrubber } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { openStore } from './store/open.ts';
+import { WRITE_GATE_BYTES } from './store/write-gate.ts';
 import type { Store } from './store/store.ts';
 import type { SyncEngine } from './sync/engine-port.ts';
 import { startEngineWorker } from './sync/engine-host.ts';
@@ -51,14 +52,22 @@ async function start(): Promise<void> {
     let engine: SyncEngine | undefined;
     try {
         const settings = await loadSettings(config.configFile);
+        // Embedded store: this thread and the engine's take turns at writing, this one (acknowledgements) first.
+        const writeGate = config.databaseUrl ? undefined : new SharedArrayBuffer(WRITE_GATE_BYTES);
         store = await openStore({
             dataDir: config.dataDir,
             database: config.database,
-            ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
+            ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+            ...(writeGate ? { writeGate: { buffer: writeGate, first: true } } : {})
         });
         // The engine runs in a worker thread with its own store connection and the same heap limits as this isolate;
         // this thread keeps the HTTP edge (webhooks, admin) to itself.
-        const worker = await startEngineWorker({ config, settings, logger });
+        const worker = await startEngineWorker({
+            config,
+            settings,
+            logger,
+            ...(writeGate ? { writeGate } : {})
+        });
         engine = worker;
         const app = createApp({
             config,

@@ -2,6 +2,7 @@
 // Each implementation is loaded only when chosen, so a PostgreSQL deployment never opens node:sqlite and the embedded
 // one never loads the pg client.
 import type { MigrationOutcome } from './migrations.ts';
+import type { SqliteWriteGateOption } from './sqlite.ts';
 import type { Store } from './store.ts';
 
 export async function openStore(options: {
@@ -9,6 +10,8 @@ export async function openStore(options: {
     dataDir: string;
     /** PostgreSQL pool size and statement timeout, and this instance's name (shown to the database's admin). */
     database?: { poolMax: number; statementTimeoutMs: number; instanceId: string };
+    /** Embedded store: the write gate shared by the listener's two threads (write-gate.ts). */
+    writeGate?: SqliteWriteGateOption;
 }): Promise<Store> {
     if (options.databaseUrl) {
         const { createPostgresStore } = await import('./postgres.ts');
@@ -24,7 +27,10 @@ export async function openStore(options: {
         });
     }
     const { createSqliteStore } = await import('./sqlite.ts');
-    return createSqliteStore({ dataDir: options.dataDir });
+    return createSqliteStore({
+        dataDir: options.dataDir,
+        ...(options.writeGate ? { writeGate: options.writeGate } : {})
+    });
 }
 
 /**

@@ -3,10 +3,11 @@
 //
 // DatabaseSync is synchronous and each thread holds one connection (the listener has two: the HTTP edge and the sync
 // engine's worker): statements and transactions of a connection are queued one after the other (a transaction's own
-// statements go straight through), so no statement can land inside another caller's transaction. Another connection
-// to the file (the other thread, or the command line in its own process) is waited for
-// without blocking the thread: SQLite's busy handler would spin synchronously, and a transaction of this process that
-// is between two awaits could then never finish; so the wait is an asynchronous retry (see whenNotBusy).
+// statements go straight through), so no statement can land inside another caller's transaction. The two threads take
+// turns at writing through a gate in shared memory, the edge first (write-gate.ts). Another process on the file (the
+// command line) is waited for without blocking the thread: SQLite's busy handler would spin synchronously, and a
+// transaction of this process that is between two awaits could then never finish; so that wait is an asynchronous
+// retry (see whenNotBusy).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -16,6 +17,8 @@ import type { MigrationOutcome } from './migrations.ts';
 import { createSqlStore } from './sql-store.ts';
 import type { SqlDriver, SqlExecutor, SqlResult, SqlValue } from './sql.ts';
 import type { Store } from './store.ts';
+import { openWriteGate } from './write-gate.ts';
+import type { WriteGate } from './write-gate.ts';
 
 export const SQLITE_FILE_NAME = 'livestorm-sf.sqlite';
 
@@ -55,11 +58,38 @@ async function whenNotBusy<T>(attempt: () => T): Promise<T> {
 /** Prepared statements kept per connection; multi-row statements of many sizes would otherwise accumulate. */
 const STATEMENT_CACHE_SIZE = 256;
 
+/** A statement that cannot write (everything else passes the write gate). */
+const READ_ONLY = /^\s*SELECT\b/i;
+
+/** Sharing the write gate of this process's other connection (write-gate.ts). */
+export interface SqliteWriteGateOption {
+    buffer: SharedArrayBuffer;
+    /** This connection's writes go before the other's (the HTTP edge). */
+    first: boolean;
+}
+
 /**
  * A SqlDriver over one node:sqlite connection.
  * @param file the database file (created if absent)
+ * @param options.writeGate the gate shared with the other connection of this process, if there is one
  */
-export function openSqliteDriver(file: string): SqlDriver {
+export function openSqliteDriver(
+    file: string,
+    options: { writeGate?: SqliteWriteGateOption } = {}
+): SqlDriver {
+    const gate: WriteGate | undefined = options.writeGate
+        ? openWriteGate(options.writeGate.buffer, { first: options.writeGate.first })
+        : undefined;
+    /** Runs `write` holding the gate, when there is one. */
+    const gated = async <T>(write: () => Promise<T>): Promise<T> => {
+        if (!gate) return write();
+        await gate.acquire(BUSY_WAIT_MS);
+        try {
+            return await write();
+        } finally {
+            gate.release();
+        }
+    };
     const db = new DatabaseSync(file);
     try {
         db.exec('PRAGMA journal_mode = WAL');
@@ -107,19 +137,26 @@ export function openSqliteDriver(file: string): SqlDriver {
     return {
         dialect: 'sqlite',
         rowsPerStatement: ROWS_PER_STATEMENT,
-        execute: (sql, params) => exclusive(() => whenNotBusy(() => run(sql, params))),
+        execute: (sql, params) =>
+            exclusive(() =>
+                READ_ONLY.test(sql)
+                    ? whenNotBusy(() => run(sql, params))
+                    : gated(() => whenNotBusy(() => run(sql, params)))
+            ),
         transaction: (work) =>
-            exclusive(async () => {
-                await whenNotBusy(() => db.exec('BEGIN IMMEDIATE'));
-                try {
-                    const result = await work(direct);
-                    db.exec('COMMIT');
-                    return result;
-                } catch (error) {
-                    if (db.isTransaction) db.exec('ROLLBACK');
-                    throw error;
-                }
-            }),
+            exclusive(() =>
+                gated(async () => {
+                    await whenNotBusy(() => db.exec('BEGIN IMMEDIATE'));
+                    try {
+                        const result = await work(direct);
+                        db.exec('COMMIT');
+                        return result;
+                    } catch (error) {
+                        if (db.isTransaction) db.exec('ROLLBACK');
+                        throw error;
+                    }
+                })
+            ),
         close: () =>
             exclusive(async () => {
                 statements.clear();
@@ -143,9 +180,15 @@ export async function migrateSqlite(options: { dataDir: string }): Promise<Migra
  * Opens (creating it if needed) the embedded store in `dataDir` and brings its schema up to date.
  * @throws SchemaTooNewError when the file was written by a newer listener
  */
-export async function createSqliteStore(options: { dataDir: string }): Promise<Store> {
+export async function createSqliteStore(options: {
+    dataDir: string;
+    writeGate?: SqliteWriteGateOption;
+}): Promise<Store> {
     mkdirSync(options.dataDir, { recursive: true });
-    const driver = openSqliteDriver(path.join(options.dataDir, SQLITE_FILE_NAME));
+    const driver = openSqliteDriver(
+        path.join(options.dataDir, SQLITE_FILE_NAME),
+        options.writeGate ? { writeGate: options.writeGate } : {}
+    );
     try {
         await migrate(driver);
     } catch (error) {

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Config } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
+import { releaseWriteGateOf } from '../store/write-gate.ts';
 import type { Logger } from '../logger.ts';
 import type { EngineHealth, SessionActivity, SyncEngine } from './engine-port.ts';
 
@@ -29,6 +30,8 @@ export interface EngineWorkerData {
     tuning: EngineWorkerTuning;
     /** Snapshots are published at most this often (ms). */
     healthIntervalMs: number;
+    /** Embedded store: the write gate shared with the HTTP edge's connection (store/write-gate.ts). */
+    writeGate?: SharedArrayBuffer;
 }
 
 /** Calls the host forwards to the engine; each one gets a reply. */
@@ -69,6 +72,11 @@ export interface EngineWorkerOptions {
     restartDelayMs?: number;
     /** How often settings are compared and snapshots may be published (ms). Default 100. */
     intervalMs?: number;
+    /**
+     * Embedded store: the write gate this thread's connection shares with the worker's (store/write-gate.ts); freed
+     * if a worker ends while holding it.
+     */
+    writeGate?: SharedArrayBuffer;
 }
 
 export interface EngineWorkerHost extends SyncEngine {
@@ -138,7 +146,8 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
             config: options.config,
             settings: structuredClone(options.settings),
             tuning: options.tuning ?? {},
-            healthIntervalMs: intervalMs
+            healthIntervalMs: intervalMs,
+            ...(options.writeGate ? { writeGate: options.writeGate } : {})
         };
         sentSettings = JSON.stringify(options.settings);
         // From listener/src the worker is TypeScript; from the JavaScript `npm start` builds (listener/dist), JavaScript.
@@ -186,7 +195,12 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
                     reject(new EngineWorkerError(`The sync engine could not start: ${error.message}`));
                 else logger.error({ err: error }, 'the sync engine thread failed');
             });
+            const threadOfWorker = spawned.threadId;
             spawned.on('exit', (code) => {
+                if (options.writeGate && releaseWriteGateOf(options.writeGate, threadOfWorker))
+                    logger.warn(
+                        'the sync engine thread ended while writing: its transaction was rolled back'
+                    );
                 if (worker !== spawned) return;
                 for (const call of pending.values())
                     call.reject(new EngineWorkerError('the sync engine thread stopped before answering'));

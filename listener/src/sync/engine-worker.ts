@@ -37,7 +37,9 @@ async function main(): Promise<void> {
         store = await openStore({
             dataDir: config.dataDir,
             database: config.database,
-            ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {})
+            ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+            // The HTTP edge's writes (acknowledgements wait on them) go first.
+            ...(data.writeGate ? { writeGate: { buffer: data.writeGate, first: false } } : {})
         });
         const salesforce = createSalesforceConnection(config.salesforce, {
             apiVersion: config.salesforce.apiVersion
