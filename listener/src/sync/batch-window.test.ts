@@ -90,6 +90,16 @@ describe('the adaptive batch window', () => {
         expect(batchDelay(burst, 0, { batchWindowMs: 30, maxBatchWaitMs: 3000 }, PASS)).toBe(30);
     });
 
+    it('judges the people after a session change from the first of them, not from the session change', () => {
+        // session.ended folded at 0; the first attendance at 90 ms, then a wave from 150 ms on.
+        let burst = addToBurst(undefined, 0, 0);
+        burst = addToBurst(burst, 1, 90);
+        expect(batchDelay(burst, 120, settings, PASS)).toBe(70);
+        for (let at = 150; at < 190; at += 2) burst = addToBurst(burst, 1, at);
+        // 21 people within 100 ms of the first: a burst, held until quiet.
+        expect(batchDelay(burst, 190, settings, PASS)).toBe(248);
+    });
+
     it('a session change without people (the session ended) is not a burst', () => {
         const burst = addToBurst(undefined, 0, 0);
         expect(batchDelay(burst, 100, settings, PASS)).toBe(0);

@@ -34,11 +34,15 @@ export const SHORT_WINDOW_MS = 100;
 /** From this many people changed per batchWindowMs on, a session's changes are a burst worth gathering into one pass. */
 export const BURST_PEOPLE_PER_WINDOW = 12;
 
-/** Records changes folded at `now` into the session's pending burst (a new burst when there is none). */
+/**
+ * Records changes folded at `now` into the session's pending burst (a new burst when there is none). A burst that so
+ * far holds only a change of the session itself (started, ended) says nothing of how fast people arrive: its window
+ * starts again with the first person, so the attendance that follows a session end is judged as the wave it is, not
+ * as a trickle of one person that arrived early.
+ */
 export function addToBurst(burst: PendingBurst | undefined, people: number, now: number): PendingBurst {
-    return burst
-        ? { first: burst.first, last: now, people: burst.people + people }
-        : { first: now, last: now, people };
+    if (!burst || (burst.people === 0 && people > 0)) return { first: now, last: now, people };
+    return { first: burst.first, last: now, people: burst.people + people };
 }
 
 /**
