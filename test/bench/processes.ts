@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LISTENER_NODE_FLAGS } from '../support/listener-command.ts';
+import { LISTENER_NODE_FLAGS, listenerStartEnv } from '../support/listener-command.ts';
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const nodeBinary = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
@@ -112,6 +112,7 @@ export async function startListenerProcess(options: ListenerProcessOptions): Pro
             PATH: process.env.PATH ?? '',
             HOME: process.env.HOME ?? '/tmp',
             LOG_LEVEL: 'warn',
+            ...listenerStartEnv(options.env),
             ...options.env,
             LIVESTORM_WEBHOOK_TOKEN: options.webhookToken,
             PORT: String(port)

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { listenerNodeFlags } from './listener-command.ts';
+import { listenerNodeFlags, listenerStartEnv } from './listener-command.ts';
 import { freePort } from './postgres.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,6 +29,7 @@ export async function startListenerProcess(
             PATH: process.env.PATH ?? '',
             HOME: process.env.HOME ?? '/tmp',
             LOG_LEVEL: 'warn',
+            ...listenerStartEnv(env),
             ...env,
             PORT: String(port)
         },
