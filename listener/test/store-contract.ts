@@ -628,6 +628,21 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 expect((await store.dirtyPeople('s1', 0, 10)).map((p) => p.personId)).toEqual(['p1']);
             });
 
+            it('saves the sync columns of a whole pass of people, however many', async () => {
+                const ids = Array.from({ length: 250 }, (_, index) => `p${String(index).padStart(3, '0')}`);
+                await store.commitFold(foldCommit({ people: ids.map((id) => personRow('s1', id)) }));
+                const read = await store.getPeople('s1', ids);
+                await store.saveSyncedPeople(
+                    read.map((row, index) => ({ ...row, syncedVersion: row.version, sfId: `00Q${index}` }))
+                );
+                const saved = await store.getPeople('s1', ids);
+                expect(saved).toHaveLength(250);
+                expect(
+                    saved.every((row) => row.syncedVersion === row.version && row.sfId?.startsWith('00Q'))
+                ).toBe(true);
+                expect(await store.dirtyPeople('s1', 0, 300)).toEqual([]);
+            });
+
             it('ignores synced rows of people that do not exist', async () => {
                 await store.saveSyncedPeople([personRow('s1', 'ghost', { syncedVersion: 1 })]);
                 await store.saveSyncedPeople([]);

@@ -126,6 +126,9 @@ const NOW_MS = {
     postgres: `CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT)`
 } as const;
 
+/** People whose sync columns are saved per transaction (saveSyncedPeople). */
+const SYNCED_PEOPLE_PER_TRANSACTION = 100;
+
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const UPSERT_SESSION = `ON CONFLICT (session_id) DO UPDATE SET
@@ -504,14 +507,17 @@ export function createSqlStore(driver: SqlDriver): Store {
             ).map(personOf);
         },
 
+        // Each person's columns stand alone: a pass of 1,000 people is saved in short transactions (the embedded
+        // store's single writer is shared with webhook acknowledgements), each row once.
         async saveSyncedPeople(people) {
-            if (people.length === 0) return;
             const columns = [...people]
                 .sort((a, b) => byKey(a.sessionId, b.sessionId) || byKey(a.personId, b.personId))
                 .map(personSyncColumns);
-            await driver.transaction((tx) =>
-                updateRows(tx, 'people', ['session_id', 'person_id'], PERSON_SYNC_TYPES, types, columns)
-            );
+            for (const rows of chunks(columns, SYNCED_PEOPLE_PER_TRANSACTION)) {
+                await driver.transaction((tx) =>
+                    updateRows(tx, 'people', ['session_id', 'person_id'], PERSON_SYNC_TYPES, types, rows)
+                );
+            }
         },
 
         async saveSyncedSession(row) {
