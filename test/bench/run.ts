@@ -815,12 +815,18 @@ interface Target {
     pass?: (figures: Figures) => boolean;
 }
 
+function economyTarget(figure: (f: Figures) => number): Pick<Target, 'target' | 'pass'> {
+    if (config.registrants !== 1000) return { target: '≤ 6 at 1,000 registrants' };
+    return { target: '≤ 6', pass: (f) => figure(f) <= 6 };
+}
+
 function targets(): Target[] {
     const sessionLabel = config.sessionPeople === 10_000 ? 'session end, 10k people' : `session end, ${config.sessionPeople.toLocaleString('en-US')} people`;
     const backlogLabel = `${config.backlogRegistrations.toLocaleString('en-US')}-registration backlog`;
     return [
-        { figure: 'apiCallsPer1000Registrants', label: 'API calls per 1,000 registrants (sent at once)', unit: '', baseline: 'baselineApiCallsPer1000Registrants', ratio: 'apiCallsRatio', target: '≤ 6', pass: (f) => f.apiCallsPer1000Registrants <= 6 },
-        { figure: 'apiCallsPer1000RealisticBurst', label: 'API calls per 1,000 registrants (over 2 s, 16 senders)', unit: '', target: '≤ 6', pass: (f) => f.apiCallsPer1000RealisticBurst <= 6 },
+        // The target is for a webinar of 1,000: a smaller one (--quick: 200) spends the same few calls on fewer people.
+        { figure: 'apiCallsPer1000Registrants', label: 'API calls per 1,000 registrants (sent at once)', unit: '', baseline: 'baselineApiCallsPer1000Registrants', ratio: 'apiCallsRatio', ...economyTarget((f) => f.apiCallsPer1000Registrants) },
+        { figure: 'apiCallsPer1000RealisticBurst', label: 'API calls per 1,000 registrants (over 2 s, 16 senders)', unit: '', ...economyTarget((f) => f.apiCallsPer1000RealisticBurst) },
         { figure: 'apiCallsPerIsolatedRegistrant', label: 'API calls, isolated registrant', unit: '', baseline: 'baselineApiCallsPerIsolatedRegistrant', ratio: 'apiCallsPerIsolatedRegistrantRatio', target: '≤ 2', pass: (f) => f.apiCallsPerIsolatedRegistrant <= 2 },
         { figure: 'ackP50Ms', label: 'webhook ack p50 at 500/s', unit: 'ms', postgres: 'ackP50MsPostgres' },
         { figure: 'ackP99Ms', label: 'webhook ack p99 at 500/s', unit: 'ms', postgres: 'ackP99MsPostgres' },
