@@ -835,7 +835,17 @@ function targets(): Target[] {
         { figure: 'ackUnacknowledged', label: 'deliveries not acknowledged at 500/s', unit: '', postgres: 'ackUnacknowledgedPostgres', target: '0', pass: (f) => f.ackUnacknowledged === 0 },
         { figure: 'visibleP50Ms', label: 'sent → visible p50 (20/s)', unit: 'ms', postgres: 'visibleP50MsPostgres', baseline: 'baselineVisibleP50Ms', ratio: 'visibleP50Ratio' },
         { figure: 'visibleP95Ms', label: 'sent → visible p95 (20/s)', unit: 'ms', postgres: 'visibleP95MsPostgres', baseline: 'baselineVisibleP95Ms', ratio: 'visibleP95Ratio', target: '< 1,000 ms', pass: (f) => f.visibleP95Ms < 1000 },
-        { figure: 'sessionEnd10kSeconds', label: sessionLabel, unit: 's', baseline: 'baselineSessionEnd10kSeconds', ratio: 'sessionEndRatio', target: `≤ ${formatValue(figures.sessionEnd10kTargetSeconds, 's')}`, pass: (f) => f.sessionEnd10kSeconds <= f.sessionEnd10kTargetSeconds },
+        // Judged for 10,000 people: a smaller session end is over in about the time its deliveries take to send.
+        {
+            figure: 'sessionEnd10kSeconds',
+            label: sessionLabel,
+            unit: 's',
+            baseline: 'baselineSessionEnd10kSeconds',
+            ratio: 'sessionEndRatio',
+            ...(config.sessionPeople === 10_000
+                ? { target: `≤ ${formatValue(figures.sessionEnd10kTargetSeconds, 's')}`, pass: (f: Figures) => f.sessionEnd10kSeconds <= f.sessionEnd10kTargetSeconds }
+                : { target: `≤ 1.2 × org time at 10,000 people` })
+        },
         { figure: 'ingestPerSecond', label: 'durable ingest, 32 senders, engine running', unit: '/s', postgres: 'ingestPerSecondPostgres', target: '≥ 2,000/s', pass: (f) => f.ingestPerSecond >= 2000 },
         { figure: 'peakRssMb', label: 'listener peak RSS, all threads (session)', unit: 'MB', target: '≤ 200 MB', pass: (f) => f.peakRssMb <= 200 },
         { figure: 'backlogDrainSeconds', label: `${backlogLabel}: drain time`, unit: 's' },
@@ -876,12 +886,12 @@ function table(result: Figures): Report {
             pass === undefined ? '' : pass ? 'PASS' : 'MISS'
         ];
     });
-    const header = ['figure', 'key', 'embedded', 'PostgreSQL', 'baseline', 'baseline ÷ ours', 'target', ''];
+    const header = ['figure', 'key', 'embedded', 'PostgreSQL', 'baseline', 'baseline ÷ ours', 'target', 'result'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]) => cells.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
     const text = [line(header), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
     const markdown = [
-        `| ${header.map((title) => title || 'result').join(' | ')} |`,
+        `| ${header.join(' | ')} |`,
         `| ${header.map((_, column) => (column <= 1 ? '---' : '---:')).join(' | ')} |`,
         ...rows.map((row) => `| ${row.map((cell, column) => (column === 1 ? `\`${cell}\`` : cell)).join(' | ')} |`)
     ].join('\n');
