@@ -657,10 +657,7 @@ function compile(db: Database, object: ObjectDef, condition: Condition): Predica
         case 'in': {
             const resolved = resolvePath(db, object, condition.path);
             const read = (row: Row) => readPath(db, resolved, row);
-            // Every value is checked as `=` would check it (types, quotes), whatever the path below.
-            const matchers = condition.values.map((value) =>
-                comparePredicate(resolved.def, read, '=', value)
-            );
+            // Every value is checked as `=` checks it (types, quotes) before anything is compared.
             const expected = condition.values.map((value) => literalFor(resolved.def, value));
             if (expected.every((value) => typeof value !== 'object' || value === null)) {
                 // Plain values (no date literal range): what `=` compares, looked up in a set, one read per row.
@@ -673,6 +670,9 @@ function compile(db: Database, object: ObjectDef, condition: Condition): Predica
                     );
                 };
             }
+            const matchers = condition.values.map((value) =>
+                comparePredicate(resolved.def, read, '=', value)
+            );
             return (row) => matchers.some((matcher) => matcher(row)) !== condition.negated;
         }
         case 'like': {
