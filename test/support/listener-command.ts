@@ -16,12 +16,11 @@ function startWords(manifestUrl: URL): { assignments: string[]; flags: string[] 
 
 const root = startWords(new URL('../../package.json', import.meta.url));
 const listener = startWords(new URL('../../listener/package.json', import.meta.url));
-const rootFlags = root.flags;
-if (
-    [...root.assignments, ...root.flags].join(' ') !== [...listener.assignments, ...listener.flags].join(' ')
-) {
+const asWritten = (words: { assignments: string[]; flags: string[] }) =>
+    [...words.assignments, ...words.flags].join(' ');
+if (asWritten(root) !== asWritten(listener)) {
     throw new Error(
-        `npm start runs the listener with ${[...root.assignments, ...root.flags].join(' ')} from the repository root but ${[...listener.assignments, ...listener.flags].join(' ')} from listener/: make the two start scripts agree`
+        `npm start runs the listener with ${asWritten(root)} from the repository root but ${asWritten(listener)} from listener/: make the two start scripts agree`
     );
 }
 
@@ -39,7 +38,7 @@ function expand(word: string, env: Record<string, string | undefined>): string {
  * @example listenerNodeFlags({ LISTENER_MAX_OLD_SPACE_MB: '64' }) // ['--max-semi-space-size=2', '--max-old-space-size=64']
  */
 export function listenerNodeFlags(env: Record<string, string | undefined> = process.env): string[] {
-    return rootFlags.map((flag) => expand(flag, env));
+    return root.flags.map((flag) => expand(flag, env));
 }
 
 /**
