@@ -31,6 +31,24 @@ function engineClock() {
     };
 }
 
+/**
+ * A stack whose engine reads `clock` (batch window 250 ms, maxBatchWaitMs 3 s) and one upcoming session of a new
+ * event, its Campaign written.
+ */
+async function sessionOnEngineClock(title: string) {
+    const clock = engineClock();
+    stack = await startStack({
+        settings: { batchWindowMs: 250, maxBatchWaitMs: 3000 },
+        engineClock: clock.now
+    });
+    const event = stack.simulator.state.createEvent({ title });
+    await stack.sender.deliver('event.created', event);
+    const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(10) });
+    await stack.sender.deliver('session.created', session);
+    await stack.engine.whenIdle();
+    return { clock, session, running: stack };
+}
+
 describe('API economy', () => {
     it.each([
         ['a clean org', {}],
@@ -65,51 +83,39 @@ describe('API economy', () => {
     it('a registration wave arriving over longer than maxBatchWaitMs is written in one pass (one lookup, two writes)', async () => {
         // The engine's clock runs from where a test sets it: registration i reaches the listener at i × 4.3 ms of that
         // clock, so the wave of 1,000 lasts 4.3 s — past the 3 s bound — however fast this machine delivers them.
-        const clock = engineClock();
-        stack = await startStack({ settings: { batchWindowMs: 250, maxBatchWaitMs: 3000 }, engineClock: clock.now });
-        const event = stack.simulator.state.createEvent({ title: 'Long wave' });
-        await stack.sender.deliver('event.created', event);
-        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(10) });
-        await stack.sender.deliver('session.created', session);
-        await stack.engine.whenIdle();
+        const { clock, session, running } = await sessionOnEngineClock('Long wave');
         const people = Array.from({ length: 1000 }, (_, index) =>
-            stack!.simulator.state.register(session.id, {
+            running.simulator.state.register(session.id, {
                 firstName: 'Wave',
                 lastName: `${index}`,
                 email: `wave${index}@example.com`
             })
         );
-        stack.emulator.inspect.resetCalls();
+        running.emulator.inspect.resetCalls();
         const begin = clock.now();
         for (const [index, person] of people.entries()) {
             clock.set(begin + index * 4.3);
-            const outcome = await stack.sender.deliver('people.registered', person);
+            const outcome = await running.sender.deliver('people.registered', person);
             expect(outcome.delivered).toBe(true);
         }
-        await stack.engine.whenIdle();
-        expect(membersOf(stack, String(campaignOf(stack, session.id).Id))).toHaveLength(1000);
-        const passes = (await stack.store.listSyncLog(50)).filter(
+        await running.engine.whenIdle();
+        expect(membersOf(running, String(campaignOf(running, session.id).Id))).toHaveLength(1000);
+        const passes = (await running.store.listSyncLog(50)).filter(
             (entry) => entry.sessionId === session.id && entry.ok > 0
         );
         expect(passes.map((entry) => entry.ok)).toEqual([1000]);
-        expect(stack.emulator.inspect.calls().total).toBeLessThanOrEqual(3);
+        expect(running.emulator.inspect.calls().total).toBeLessThanOrEqual(3);
     });
 
     it('a wave too slow to fill a pass is written at maxBatchWaitMs after its first registration', async () => {
-        const clock = engineClock();
-        stack = await startStack({ settings: { batchWindowMs: 250, maxBatchWaitMs: 3000 }, engineClock: clock.now });
-        const event = stack.simulator.state.createEvent({ title: 'Slow wave' });
-        await stack.sender.deliver('event.created', event);
-        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(10) });
-        await stack.sender.deliver('session.created', session);
-        await stack.engine.whenIdle();
+        const { clock, session, running } = await sessionOnEngineClock('Slow wave');
         // 100 a second for 6 s: 300 at the bound, a whole pass would only gather after 10 s, more than twice the bound.
         const begin = clock.now();
         for (let index = 0; index < 600; index += 1) {
             clock.set(begin + index * 10);
-            const outcome = await stack.sender.deliver(
+            const outcome = await running.sender.deliver(
                 'people.registered',
-                stack.simulator.state.register(session.id, {
+                running.simulator.state.register(session.id, {
                     firstName: 'Slow',
                     lastName: `${index}`,
                     email: `slow${index}@example.com`
@@ -117,10 +123,10 @@ describe('API economy', () => {
             );
             expect(outcome.delivered).toBe(true);
         }
-        await stack.engine.whenIdle();
-        expect(membersOf(stack, String(campaignOf(stack, session.id).Id))).toHaveLength(600);
+        await running.engine.whenIdle();
+        expect(membersOf(running, String(campaignOf(running, session.id).Id))).toHaveLength(600);
         // The first pass started at the bound with the ~300 registrations gathered by then.
-        const passes = (await stack.store.listSyncLog(50))
+        const passes = (await running.store.listSyncLog(50))
             .filter((entry) => entry.sessionId === session.id && entry.ok > 0)
             .reverse();
         expect(passes.length).toBeGreaterThanOrEqual(2);
@@ -173,7 +179,9 @@ describe('API economy', () => {
                 }
             })
         );
-        const writtenBeforeLastDelivery = membersOf(stack, campaignId).filter((member) => member.Status !== 'Registered').length;
+        const writtenBeforeLastDelivery = membersOf(stack, campaignId).filter(
+            (member) => member.Status !== 'Registered'
+        ).length;
         await stack.engine.whenIdle(120_000);
         const members = membersOf(stack, campaignId);
         expect(members.filter((member) => member.Status === 'Attended')).toHaveLength(1666);
