@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../store/store.ts';
 import type { HealthBody } from './health.ts';
@@ -151,6 +154,55 @@ describe('POST /webhooks/livestorm/:token', () => {
         } as RequestInit);
         expect(res.status).toBe(413);
         expect(store.deliveries).toHaveLength(0);
+    });
+
+    it('judges the size the same over Node\'s HTTP server: declared, streamed, and the body stored as sent', async () => {
+        const { app, store } = createTestApp();
+        const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+        await once(server, 'listening');
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/livestorm/${WEBHOOK_TOKEN}`;
+        const post = (body: string | ReadableStream<Uint8Array>) =>
+            fetch(url, {
+                method: 'POST',
+                body,
+                headers: { 'content-type': 'application/json' },
+                duplex: 'half'
+            } as RequestInit);
+        try {
+            // A string body is sent with its Content-Length; a stream is sent chunked, with none.
+            const declared = await post(JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }));
+            expect(declared.status).toBe(413);
+            const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+            const streamed = await post(
+                new ReadableStream<Uint8Array>({
+                    start(controller) {
+                        for (let i = 0; i < 20; i++) controller.enqueue(chunk);
+                        controller.close();
+                    }
+                })
+            );
+            expect(streamed.status).toBe(413);
+            expect(store.deliveries).toHaveLength(0);
+            const body = registeredPayload('person-ü', 'zoë@example.com');
+            expect((await post(body)).status).toBe(202);
+            const small = new TextEncoder().encode(registeredPayload('person-2', 'two@example.com'));
+            const chunked = await post(
+                new ReadableStream<Uint8Array>({
+                    start(controller) {
+                        controller.enqueue(small.subarray(0, 10));
+                        controller.enqueue(small.subarray(10));
+                        controller.close();
+                    }
+                })
+            );
+            expect(chunked.status).toBe(202);
+            expect(store.deliveries.map((delivery) => delivery.body)).toEqual([
+                body,
+                new TextDecoder().decode(small)
+            ]);
+        } finally {
+            await new Promise((resolve) => server.close(resolve));
+        }
     });
 
     it('accepts a body just under 1 MB', async () => {
