@@ -58,7 +58,9 @@ async function start(): Promise<void> {
             dataDir: config.dataDir,
             database: config.database,
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-            ...(writeGate ? { writeGate: { buffer: writeGate, first: true } } : {})
+            ...(writeGate ? { writeGate: { buffer: writeGate, first: true } } : {}),
+            // An acknowledgement waits for its commit to be on disk without stopping this thread (wal-sync.ts).
+            syncOffThread: true
         });
         // The engine runs in a worker thread with its own store connection and the same heap limits as this isolate;
         // this thread keeps the HTTP edge (webhooks, admin) to itself.

@@ -1,5 +1,6 @@
-// The acknowledgement path against the real embedded store: every delivery is committed (synchronous=FULL) before
-// its 202. How long that takes is a figure of the benchmark (`npm run bench`, ackP99Ms), not of this test.
+// The acknowledgement path against the real embedded store, opened as the listener opens its HTTP edge's connection:
+// every delivery is committed and on disk before its 202. How long that takes is a figure of the benchmark
+// (`npm run bench`, ackP99Ms), not of this test.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ describe('acknowledgement with the sqlite store', () => {
 
     beforeAll(async () => {
         dir = mkdtempSync(join(tmpdir(), 'ack-latency-'));
-        store = await createSqliteStore({ dataDir: dir });
+        store = await createSqliteStore({ dataDir: dir, syncOffThread: true });
     });
 
     afterAll(async () => {

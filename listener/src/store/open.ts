@@ -12,6 +12,8 @@ export async function openStore(options: {
     database?: { poolMax: number; statementTimeoutMs: number; instanceId: string };
     /** Embedded store: the write gate shared by the listener's two threads (write-gate.ts). */
     writeGate?: SqliteWriteGateOption;
+    /** Embedded store: commits made durable off this thread (the HTTP edge's connection, wal-sync.ts). */
+    syncOffThread?: boolean;
 }): Promise<Store> {
     if (options.databaseUrl) {
         const { createPostgresStore } = await import('./postgres.ts');
@@ -29,7 +31,8 @@ export async function openStore(options: {
     const { createSqliteStore } = await import('./sqlite.ts');
     return createSqliteStore({
         dataDir: options.dataDir,
-        ...(options.writeGate ? { writeGate: options.writeGate } : {})
+        ...(options.writeGate ? { writeGate: options.writeGate } : {}),
+        ...(options.syncOffThread ? { syncOffThread: true } : {})
     });
 }
 

@@ -28,6 +28,19 @@ storeContract('sqlite', async () => {
     };
 });
 
+// The HTTP edge's connection: the same contract with commits made durable off the thread (wal-sync.ts).
+storeContract('sqlite, commits synced off the thread', async () => {
+    const dataDir = await temporaryDir();
+    const store = await createSqliteStore({ dataDir, syncOffThread: true });
+    return {
+        store,
+        async cleanup() {
+            await store.close();
+            await rm(dataDir, { recursive: true, force: true });
+        }
+    };
+});
+
 describe('sqlite store', () => {
     const dirs: string[] = [];
     const newDataDir = async (): Promise<string> => {
@@ -189,13 +202,18 @@ describe('sqlite store', () => {
         }
     });
 
-    it('keeps every acknowledged delivery when the process is killed mid-loop', async () => {
-        const dataDir = await newDataDir();
-        // Each line on stdout is a delivery whose appendDelivery had resolved: what the HTTP layer would acknowledge.
-        const writer = `
+    it.each([
+        ['synced in each commit', false],
+        ['synced off the thread', true]
+    ])(
+        'keeps every acknowledged delivery when the process is killed mid-loop (%s)',
+        async (_, syncOffThread) => {
+            const dataDir = await newDataDir();
+            // Each line on stdout is a delivery whose appendDelivery had resolved: what the HTTP layer would acknowledge.
+            const writer = `
             import { createHash } from 'node:crypto';
             const { createSqliteStore } = await import(${JSON.stringify(SQLITE_MODULE)});
-            const store = await createSqliteStore({ dataDir: ${JSON.stringify(dataDir)} });
+            const store = await createSqliteStore({ dataDir: ${JSON.stringify(dataDir)}, syncOffThread: ${syncOffThread} });
             for (let n = 0; ; n++) {
                 const body = JSON.stringify({ n, pad: 'x'.repeat(512) });
                 const hash = createHash('sha256').update(body).digest('hex');
@@ -203,50 +221,54 @@ describe('sqlite store', () => {
                 process.stdout.write(id + ' ' + n + '\\n');
             }
         `;
-        const child = spawn(NODE_24, ['--input-type=module', '--eval', writer], {
-            stdio: ['ignore', 'pipe', 'pipe']
-        });
-        const acknowledged = new Map<number, number>();
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-            child.on('exit', (_code, signal) => resolve(signal))
-        );
-        await new Promise<void>((resolve, reject) => {
-            let pending = '';
-            child.stdout.on('data', (chunk: Buffer) => {
-                pending += chunk.toString();
-                const lines = pending.split('\n');
-                pending = lines.pop() ?? '';
-                for (const line of lines) {
-                    const [id, n] = line.split(' ').map(Number);
-                    acknowledged.set(id!, n!);
-                }
-                if (acknowledged.size >= 300 && !child.killed) {
-                    child.kill('SIGKILL');
-                    resolve();
-                }
+            const child = spawn(NODE_24, ['--input-type=module', '--eval', writer], {
+                stdio: ['ignore', 'pipe', 'pipe']
             });
-            child.on('exit', () => reject(new Error(`the writer exited before it was killed: ${stderr}`)));
-        });
-        expect(await exited).toBe('SIGKILL');
+            const acknowledged = new Map<number, number>();
+            let stderr = '';
+            child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+                child.on('exit', (_code, signal) => resolve(signal))
+            );
+            await new Promise<void>((resolve, reject) => {
+                let pending = '';
+                child.stdout.on('data', (chunk: Buffer) => {
+                    pending += chunk.toString();
+                    const lines = pending.split('\n');
+                    pending = lines.pop() ?? '';
+                    for (const line of lines) {
+                        const [id, n] = line.split(' ').map(Number);
+                        acknowledged.set(id!, n!);
+                    }
+                    if (acknowledged.size >= 300 && !child.killed) {
+                        child.kill('SIGKILL');
+                        resolve();
+                    }
+                });
+                child.on('exit', () =>
+                    reject(new Error(`the writer exited before it was killed: ${stderr}`))
+                );
+            });
+            expect(await exited).toBe('SIGKILL');
 
-        const store = await createSqliteStore({ dataDir });
-        try {
-            const stored = await store.listDeliveries({ limit: 1_000_000 });
-            const bodyById = new Map(stored.map((d) => [d.id, d.body]));
-            for (const [id, n] of acknowledged) {
-                expect(JSON.parse(bodyById.get(id) ?? 'null')).toEqual({ n, pad: 'x'.repeat(512) });
+            const store = await createSqliteStore({ dataDir });
+            try {
+                const stored = await store.listDeliveries({ limit: 1_000_000 });
+                const bodyById = new Map(stored.map((d) => [d.id, d.body]));
+                for (const [id, n] of acknowledged) {
+                    expect(JSON.parse(bodyById.get(id) ?? 'null')).toEqual({ n, pad: 'x'.repeat(512) });
+                }
+                expect(stored.length).toBeGreaterThanOrEqual(acknowledged.size);
+            } finally {
+                await store.close();
             }
-            expect(stored.length).toBeGreaterThanOrEqual(acknowledged.size);
-        } finally {
-            await store.close();
-        }
-        const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
-        try {
-            expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
-        } finally {
-            db.close();
-        }
-    }, 30_000);
+            const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE_NAME));
+            try {
+                expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+            } finally {
+                db.close();
+            }
+        },
+        30_000
+    );
 });

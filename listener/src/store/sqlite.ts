@@ -7,7 +7,7 @@
 // turns at writing through a gate in shared memory, the edge first (write-gate.ts). Another process on the file (the
 // command line) is waited for without blocking the thread: SQLite's busy handler would spin synchronously, and a
 // transaction of this process that is between two awaits could then never finish; so that wait is an asynchronous
-// retry (see whenNotBusy).
+// retry (see whenNotBusy). The edge's connection makes its commits durable off its thread (wal-sync.ts).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -17,6 +17,8 @@ import type { MigrationOutcome } from './migrations.ts';
 import { createSqlStore } from './sql-store.ts';
 import type { SqlDriver, SqlExecutor, SqlResult, SqlValue } from './sql.ts';
 import type { Store } from './store.ts';
+import { openWalSync } from './wal-sync.ts';
+import type { WalSync } from './wal-sync.ts';
 import { openWriteGate } from './write-gate.ts';
 import type { WriteGate } from './write-gate.ts';
 
@@ -72,11 +74,19 @@ export interface SqliteWriteGateOption {
  * A SqlDriver over one node:sqlite connection.
  * @param file the database file (created if absent)
  * @param options.writeGate the gate shared with the other connection of this process, if there is one
+ * @param options.walSync when given, commits run with `synchronous=NORMAL` and each write resolves once this has made
+ *   the WAL durable after it (off the thread); without it, `synchronous=FULL` syncs inside each commit
  */
 export function openSqliteDriver(
     file: string,
-    options: { writeGate?: SqliteWriteGateOption } = {}
+    options: { writeGate?: SqliteWriteGateOption; walSync?: WalSync } = {}
 ): SqlDriver {
+    const { walSync } = options;
+    /** Resolves with `result` once the write that produced it is durable. */
+    const durable = async <T>(result: T): Promise<T> => {
+        if (walSync) await walSync.durable();
+        return result;
+    };
     const gate: WriteGate | undefined = options.writeGate
         ? openWriteGate(options.writeGate.buffer, { first: options.writeGate.first })
         : undefined;
@@ -93,7 +103,7 @@ export function openSqliteDriver(
     const db = new DatabaseSync(file);
     try {
         db.exec('PRAGMA journal_mode = WAL');
-        db.exec('PRAGMA synchronous = FULL');
+        db.exec(walSync ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
         db.exec('PRAGMA busy_timeout = 0');
     } catch (error) {
         db.close();
@@ -137,12 +147,11 @@ export function openSqliteDriver(
     return {
         dialect: 'sqlite',
         rowsPerStatement: ROWS_PER_STATEMENT,
+        // The wait for durability is outside the queue and the gate: the next writes go on meanwhile and share the sync.
         execute: (sql, params) =>
-            exclusive(() =>
-                READ_ONLY.test(sql)
-                    ? whenNotBusy(() => run(sql, params))
-                    : gated(() => whenNotBusy(() => run(sql, params)))
-            ),
+            READ_ONLY.test(sql)
+                ? exclusive(() => whenNotBusy(() => run(sql, params)))
+                : exclusive(() => gated(() => whenNotBusy(() => run(sql, params)))).then(durable),
         transaction: (work) =>
             exclusive(() =>
                 gated(async () => {
@@ -156,11 +165,12 @@ export function openSqliteDriver(
                         throw error;
                     }
                 })
-            ),
+            ).then(durable),
         close: () =>
             exclusive(async () => {
                 statements.clear();
                 if (db.isOpen) db.close();
+                await walSync?.close();
             })
     };
 }
@@ -183,12 +193,15 @@ export async function migrateSqlite(options: { dataDir: string }): Promise<Migra
 export async function createSqliteStore(options: {
     dataDir: string;
     writeGate?: SqliteWriteGateOption;
+    /** Make commits durable off this thread (the HTTP edge: wal-sync.ts); else each commit syncs inline. */
+    syncOffThread?: boolean;
 }): Promise<Store> {
     mkdirSync(options.dataDir, { recursive: true });
-    const driver = openSqliteDriver(
-        path.join(options.dataDir, SQLITE_FILE_NAME),
-        options.writeGate ? { writeGate: options.writeGate } : {}
-    );
+    const file = path.join(options.dataDir, SQLITE_FILE_NAME);
+    const driver = openSqliteDriver(file, {
+        ...(options.writeGate ? { writeGate: options.writeGate } : {}),
+        ...(options.syncOffThread ? { walSync: openWalSync(file) } : {})
+    });
     try {
         await migrate(driver);
     } catch (error) {
