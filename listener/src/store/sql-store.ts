@@ -31,9 +31,15 @@ import type {
     NewDelivery,
     PersonRow,
     SessionCounts,
+    SessionRow,
     SessionLease,
     Store
 } from './store.ts';
+
+/** A fold's rows changed between its reading and its writing (another process folded them). */
+class FoldConflictError extends Error {
+    override name = 'FoldConflictError';
+}
 
 function chunks<T>(rows: readonly T[], size: number): T[][] {
     const result: T[][] = [];
@@ -220,10 +226,14 @@ export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<vo
     const doneIds = [...new Set(commit.doneDeliveryIds)];
     for (const ids of chunks(doneIds, db.rowsPerStatement)) {
         const done = await db.execute(
-            `UPDATE deliveries SET state = 'done', error = NULL WHERE id IN (${placeholders(ids.length)})`,
+            `UPDATE deliveries SET state = 'done', error = NULL
+             WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`,
             ids
         );
-        if (done.changes !== ids.length) throw new Error('commitFold: a consumed delivery does not exist');
+        if (done.changes !== ids.length)
+            throw new FoldConflictError(
+                'commitFold: a consumed delivery does not exist or is no longer pending'
+            );
     }
     for (const { id, reason } of commit.quarantined) {
         const quarantined = await db.execute(
@@ -231,6 +241,136 @@ export async function writeFold(db: SqlExecutor, commit: FoldCommit): Promise<vo
             [id, reason]
         );
         if (quarantined.changes === 0) throw new Error(`commitFold: no delivery ${id}`);
+    }
+}
+
+/** The reads of a fold, through `db` (a transaction, or the connection itself). */
+function foldReads(db: SqlExecutor, dialect: SqlDriver['dialect']) {
+    return {
+        async claimPendingDeliveries(limit: number) {
+            const found = await db.execute(
+                `SELECT * FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT $1
+                 ${dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : ''}`,
+                [limit]
+            );
+            return found.rows.map(deliveryOf);
+        },
+        async getSessions(sessionIds: string[]) {
+            const ids = [...new Set(sessionIds)];
+            if (ids.length === 0) return [];
+            const found = await db.execute(
+                `SELECT * FROM sessions WHERE session_id IN (${placeholders(ids.length)})`,
+                ids
+            );
+            return found.rows.map(sessionOf);
+        },
+        async getPeople(sessionId: string, personIds: string[]) {
+            const found: PersonRow[] = [];
+            for (const ids of chunks([...new Set(personIds)], db.rowsPerStatement)) {
+                const page = await db.execute(
+                    `SELECT * FROM people WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
+                    [sessionId, ...ids]
+                );
+                found.push(...page.rows.map(personOf));
+            }
+            return found;
+        }
+    };
+}
+
+/** The versions a fold read (null: the row did not exist), checked again before its rows are written. */
+class ReadVersions {
+    readonly sessions = new Map<string, number | null>();
+    readonly people = new Map<string, Map<string, number | null>>();
+
+    sawSessions(ids: readonly string[], found: readonly SessionRow[]): void {
+        for (const id of ids) this.sessions.set(id, null);
+        for (const row of found) this.sessions.set(row.sessionId, row.version);
+    }
+
+    sawPeople(sessionId: string, ids: readonly string[], found: readonly PersonRow[]): void {
+        const seen = this.people.get(sessionId) ?? new Map<string, number | null>();
+        for (const id of ids) seen.set(id, null);
+        for (const row of found) seen.set(row.personId, row.version);
+        this.people.set(sessionId, seen);
+    }
+
+    /** Whether every row read still has the version it had (and an absent one is still absent). */
+    async unchanged(db: SqlExecutor): Promise<boolean> {
+        const same = (seen: Map<string, number | null>, now: Map<string, number>) =>
+            [...seen].every(([id, version]) => (now.get(id) ?? null) === version);
+        for (const ids of chunks([...this.sessions.keys()], db.rowsPerStatement)) {
+            const now = await db.execute(
+                `SELECT session_id, version FROM sessions WHERE session_id IN (${placeholders(ids.length)})`,
+                ids
+            );
+            const versions = new Map(now.rows.map((row) => [text(row.session_id), num(row.version)]));
+            if (!same(new Map(ids.map((id) => [id, this.sessions.get(id)!])), versions)) return false;
+        }
+        for (const [sessionId, seen] of this.people) {
+            for (const ids of chunks([...seen.keys()], db.rowsPerStatement)) {
+                const now = await db.execute(
+                    `SELECT person_id, version FROM people
+                     WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
+                    [sessionId, ...ids]
+                );
+                const versions = new Map(now.rows.map((row) => [text(row.person_id), num(row.version)]));
+                if (!same(new Map(ids.map((id) => [id, seen.get(id)!])), versions)) return false;
+            }
+        }
+        return true;
+    }
+}
+
+/**
+ * A fold on the embedded store holding the write lock only while it writes. The deliveries and rows are read and
+ * folded outside any transaction (the HTTP edge's appends go on meanwhile), then one short transaction checks that
+ * every row read still has the version it was read at and that the consumed deliveries are still pending, and writes.
+ * This process's folds run one after the other (folder.ts) and the edge only appends new deliveries, so what can
+ * change in between is another process folding the same rows (the `backfill` command): then nothing is written and
+ * null is returned, for the caller to fold again inside one transaction.
+ * @returns work's result once its fold is written, or null when a row read had changed
+ */
+async function foldOutsideTransaction<T>(
+    driver: SqlDriver,
+    work: (tx: FoldTransaction) => Promise<T>
+): Promise<{ result: T } | null> {
+    const reads = foldReads(driver, driver.dialect);
+    const versions = new ReadVersions();
+    let pending: FoldCommit | null = null;
+    const result = await work({
+        claimPendingDeliveries: reads.claimPendingDeliveries,
+        // The embedded store has one process folding at a time; the versions stand for the locks.
+        lockSessions: async () => {},
+        async getSessions(sessionIds) {
+            const found = await reads.getSessions(sessionIds);
+            versions.sawSessions(sessionIds, found);
+            return found;
+        },
+        async getPeople(sessionId, personIds) {
+            const found = await reads.getPeople(sessionId, personIds);
+            versions.sawPeople(sessionId, personIds, found);
+            return found;
+        },
+        async commit(commit) {
+            if (pending) throw new Error('foldTransaction: commit called twice in one fold');
+            pending = commit;
+        }
+    });
+    const commit: FoldCommit | null = pending;
+    if (commit === null) return { result };
+    try {
+        await driver.transaction(async (tx) => {
+            if (!(await versions.unchanged(tx)))
+                throw new FoldConflictError(
+                    'foldTransaction: a row read by the fold changed before it was written'
+                );
+            await writeFold(tx, commit);
+        });
+        return { result };
+    } catch (error) {
+        if (error instanceof FoldConflictError) return null;
+        throw error;
     }
 }
 
@@ -664,16 +804,14 @@ export function createSqlStore(driver: SqlDriver): Store {
         },
 
         async foldTransaction(work) {
+            if (driver.dialect === 'sqlite') {
+                const folded = await foldOutsideTransaction(driver, work);
+                if (folded) return folded.result;
+            }
             return driver.transaction((tx) => {
+                const reads = foldReads(tx, driver.dialect);
                 const fold: FoldTransaction = {
-                    async claimPendingDeliveries(limit) {
-                        const found = await tx.execute(
-                            `SELECT * FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT $1
-                             ${driver.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : ''}`,
-                            [limit]
-                        );
-                        return found.rows.map(deliveryOf);
-                    },
+                    claimPendingDeliveries: reads.claimPendingDeliveries,
                     // SQLite: the transaction already holds the file's write lock. PostgreSQL: one transaction-scoped
                     // advisory lock per session, taken in key order (two folds never wait on each other in a cycle).
                     async lockSessions(sessionIds) {
@@ -684,26 +822,8 @@ export function createSqlStore(driver: SqlDriver): Store {
                             ]);
                         }
                     },
-                    async getSessions(sessionIds) {
-                        const ids = [...new Set(sessionIds)];
-                        if (ids.length === 0) return [];
-                        const found = await tx.execute(
-                            `SELECT * FROM sessions WHERE session_id IN (${placeholders(ids.length)})`,
-                            ids
-                        );
-                        return found.rows.map(sessionOf);
-                    },
-                    async getPeople(sessionId, personIds) {
-                        const found: PersonRow[] = [];
-                        for (const ids of chunks([...new Set(personIds)], tx.rowsPerStatement)) {
-                            const page = await tx.execute(
-                                `SELECT * FROM people WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
-                                [sessionId, ...ids]
-                            );
-                            found.push(...page.rows.map(personOf));
-                        }
-                        return found;
-                    },
+                    getSessions: reads.getSessions,
+                    getPeople: reads.getPeople,
                     commit: (commit) => writeFold(tx, commit)
                 };
                 return work(fold);

@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_VERSION } from './schema.ts';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
-import { foldCommit, newDelivery, personRow, storeContract } from '../../test/store-contract.ts';
+import { foldCommit, newDelivery, personRow, sessionRow, storeContract } from '../../test/store-contract.ts';
 
 const NODE_24 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
 const SQLITE_MODULE = new URL('./sqlite.ts', import.meta.url).href;
@@ -85,6 +85,101 @@ describe('sqlite store', () => {
         } finally {
             await second.close();
         }
+    });
+
+    describe('a fold holds the write lock only while it writes', () => {
+        /** Two connections on one file, as the listener and a command line have. */
+        const twoConnections = async () => {
+            const dataDir = await newDataDir();
+            const folding = await createSqliteStore({ dataDir });
+            const other = await createSqliteStore({ dataDir });
+            return { folding, other, close: () => Promise.all([folding.close(), other.close()]) };
+        };
+
+        it('lets another connection write while it reads and folds, and commits once', async () => {
+            const { folding, other, close } = await twoConnections();
+            try {
+                const { id } = await other.appendDelivery(newDelivery('{"n":1}'));
+                let runs = 0;
+                await folding.foldTransaction(async (tx) => {
+                    runs++;
+                    const [claimed] = await tx.claimPendingDeliveries(10);
+                    const people = await tx.getPeople('s1', ['p1']);
+                    // A webhook arriving now is stored at once (the fold holds no lock yet) and is no conflict.
+                    await other.appendDelivery(newDelivery('{"n":2}'));
+                    await tx.commit(
+                        foldCommit({
+                            people: [personRow('s1', 'p1', { version: (people[0]?.version ?? 0) + 1 })],
+                            doneDeliveryIds: [claimed!.id]
+                        })
+                    );
+                });
+                expect(runs).toBe(1);
+                expect(await other.countDeliveries()).toEqual({ pending: 1, done: 1, quarantined: 0 });
+                expect((await other.getPeople('s1')).map((row) => row.version)).toEqual([1]);
+                expect((await other.listDeliveries({ state: 'done', limit: 10 })).map((d) => d.id)).toEqual([
+                    id
+                ]);
+            } finally {
+                await close();
+            }
+        });
+
+        it('folds again, inside one transaction, when another process changed a row it read', async () => {
+            const { folding, other, close } = await twoConnections();
+            try {
+                await other.commitFold(foldCommit({ people: [personRow('s1', 'p1', { version: 1 })] }));
+                const versionsRead: number[] = [];
+                await folding.foldTransaction(async (tx) => {
+                    const [person] = await tx.getPeople('s1', ['p1', 'p2']);
+                    versionsRead.push(person!.version);
+                    // The first time, another process (a backfill) folds the same person in between.
+                    if (versionsRead.length === 1) {
+                        await other.commitFold(
+                            foldCommit({
+                                people: [personRow('s1', 'p1', { version: 2 }, { firstName: 'Backfilled' })]
+                            })
+                        );
+                    }
+                    await tx.commit(
+                        foldCommit({ people: [personRow('s1', 'p1', { version: person!.version + 1 })] })
+                    );
+                });
+                // Written once, on top of the other's change: nothing was lost.
+                expect(versionsRead).toEqual([1, 2]);
+                expect((await other.getPeople('s1')).map((row) => row.version)).toEqual([3]);
+            } finally {
+                await close();
+            }
+        });
+
+        it('folds again when a row it found absent was created in between, or a delivery it consumed was', async () => {
+            const { folding, other, close } = await twoConnections();
+            try {
+                const { id } = await other.appendDelivery(newDelivery('{"n":1}'));
+                const claims: number[][] = [];
+                await folding.foldTransaction(async (tx) => {
+                    const claimed = await tx.claimPendingDeliveries(10);
+                    claims.push(claimed.map((delivery) => delivery.id));
+                    const found = await tx.getSessions(['s1']);
+                    if (claims.length === 1) {
+                        await other.commitFold(
+                            foldCommit({ sessions: [sessionRow('s1')], doneDeliveryIds: [id] })
+                        );
+                    }
+                    await tx.commit(
+                        foldCommit({
+                            sessions: [sessionRow('s1', { version: (found[0]?.version ?? 0) + 1 })],
+                            doneDeliveryIds: claimed.map((delivery) => delivery.id)
+                        })
+                    );
+                });
+                expect(claims).toEqual([[id], []]);
+                expect((await other.getSessions(['s1'])).map((row) => row.version)).toEqual([2]);
+            } finally {
+                await close();
+            }
+        });
     });
 
     it('refuses a database written by a newer schema', async () => {
