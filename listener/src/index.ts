@@ -59,10 +59,8 @@ async function start(): Promise<void> {
             database: config.database,
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
             ...(writeGate ? { writeGate: { buffer: writeGate, first: true } } : {}),
-            // An acknowledgement waits for its commit to be on disk without stopping this thread (wal-sync.ts), and never
-            // for a checkpoint: the engine's thread makes them (sqlite.ts).
-            syncOffThread: true,
-            checkpoints: 'elsewhere'
+            // An acknowledgement waits for its commit to be on disk without stopping this thread (wal-sync.ts).
+            syncOffThread: true
         });
         // The engine runs in a worker thread with its own store connection and the same heap limits as this isolate;
         // this thread keeps the HTTP edge (webhooks, admin) to itself.

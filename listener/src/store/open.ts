@@ -2,7 +2,7 @@
 // Each implementation is loaded only when chosen, so a PostgreSQL deployment never opens node:sqlite and the embedded
 // one never loads the pg client.
 import type { MigrationOutcome } from './migrations.ts';
-import type { SqliteWriteGateOption, WalCheckpoints } from './sqlite.ts';
+import type { SqliteWriteGateOption } from './sqlite.ts';
 import type { Store } from './store.ts';
 
 export async function openStore(options: {
@@ -14,8 +14,6 @@ export async function openStore(options: {
     writeGate?: SqliteWriteGateOption;
     /** Embedded store: commits made durable off this thread (the HTTP edge's connection, wal-sync.ts). */
     syncOffThread?: boolean;
-    /** Embedded store: who checkpoints the WAL (sqlite.ts). */
-    checkpoints?: WalCheckpoints;
 }): Promise<Store> {
     if (options.databaseUrl) {
         const { createPostgresStore } = await import('./postgres.ts');
@@ -34,8 +32,7 @@ export async function openStore(options: {
     return createSqliteStore({
         dataDir: options.dataDir,
         ...(options.writeGate ? { writeGate: options.writeGate } : {}),
-        ...(options.syncOffThread ? { syncOffThread: true } : {}),
-        ...(options.checkpoints ? { checkpoints: options.checkpoints } : {})
+        ...(options.syncOffThread ? { syncOffThread: true } : {})
     });
 }
 

@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_VERSION } from './schema.ts';
-import { createSqliteStore, openSqliteDriver, SQLITE_FILE_NAME } from './sqlite.ts';
-import type { WalCheckpoints } from './sqlite.ts';
-import { openWriteGate, WRITE_GATE_BYTES } from './write-gate.ts';
+import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
 import { foldCommit, newDelivery, personRow, sessionRow, storeContract } from '../../test/store-contract.ts';
 
 const NODE_24 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
@@ -88,56 +85,6 @@ describe('sqlite store', () => {
         } finally {
             await second.close();
         }
-    });
-
-    describe('WAL checkpoints', () => {
-        it('leaves them to SQLite by default, to the other connection on the edge, and to itself off the gate', async () => {
-            const dir = await newDataDir();
-            const pages = async (checkpoints?: WalCheckpoints) => {
-                const driver = openSqliteDriver(path.join(dir, `${checkpoints ?? 'default'}.sqlite`), {
-                    ...(checkpoints ? { checkpoints } : {})
-                });
-                try {
-                    return (await driver.execute('PRAGMA wal_autocheckpoint')).rows[0];
-                } finally {
-                    await driver.close();
-                }
-            };
-            expect(await pages()).toEqual({ wal_autocheckpoint: 1000 });
-            expect(await pages('elsewhere')).toEqual({ wal_autocheckpoint: 10_000 });
-            expect(await pages('off-gate')).toEqual({ wal_autocheckpoint: 0 });
-        });
-
-        it("checkpoints after a write of the engine's connection while the edge holds the write gate", async () => {
-            const dir = await newDataDir();
-            const file = path.join(dir, 'store.sqlite');
-            const buffer = new SharedArrayBuffer(WRITE_GATE_BYTES);
-            const engine = openSqliteDriver(file, {
-                writeGate: { buffer, first: false },
-                checkpoints: 'off-gate'
-            });
-            const edge = openWriteGate(buffer, { first: true });
-            try {
-                const before = statSync(file).size;
-                await engine.transaction(async (tx) => {
-                    await tx.execute('CREATE TABLE t (n INTEGER, pad TEXT)');
-                    await tx.execute(
-                        `WITH RECURSIVE n (value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 2000)
-                         INSERT INTO t SELECT value, printf('%.500c', 'x') FROM n`
-                    );
-                });
-                // The pages are in the WAL; the database file grows only once they are checkpointed into it.
-                await edge.acquire(1000);
-                try {
-                    await new Promise((resolve) => setTimeout(resolve, 50));
-                    expect(statSync(file).size).toBeGreaterThan(before + 500 * 2000);
-                } finally {
-                    edge.release();
-                }
-            } finally {
-                await engine.close();
-            }
-        });
     });
 
     describe('a fold holds the write lock only while it writes', () => {

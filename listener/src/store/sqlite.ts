@@ -60,29 +60,6 @@ async function whenNotBusy<T>(attempt: () => T): Promise<T> {
 /** Prepared statements kept per connection; multi-row statements of many sizes would otherwise accumulate. */
 const STATEMENT_CACHE_SIZE = 256;
 
-/**
- * Who checkpoints the WAL, i.e. copies its pages back into the database file and syncs that file (milliseconds to tens
- * of milliseconds). SQLite's default ('inline') is the connection whose commit takes the WAL past 1,000 pages, inside
- * that commit: inside the write gate, where an acknowledgement waiting for the gate would wait for the checkpoint too.
- * - 'inline': SQLite's default (the command line).
- * - 'elsewhere': another connection of this process checkpoints (the HTTP edge); this one still does, inline, should
- *   the WAL pass 10,000 pages (about 40 MB) because the other has stopped.
- * - 'off-gate': this connection (the engine's) runs a PASSIVE checkpoint after its writes, at most once a second,
- *   holding neither the gate nor the write lock: "PASSIVE: Checkpoint as many frames as possible without waiting for
- *   any database readers or writers to finish" (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html); writers keep
- *   appending to the WAL meanwhile (https://www.sqlite.org/wal.html#concurrency).
- */
-export type WalCheckpoints = 'inline' | 'elsewhere' | 'off-gate';
-
-const AUTOCHECKPOINT_PAGES: Record<WalCheckpoints, number> = {
-    inline: 1000,
-    elsewhere: 10_000,
-    'off-gate': 0
-};
-
-/** Least time between two checkpoints of an 'off-gate' connection (ms). */
-const CHECKPOINT_INTERVAL_MS = 1000;
-
 /** A statement that cannot write (everything else passes the write gate). */
 const READ_ONLY = /^\s*SELECT\b/i;
 
@@ -99,14 +76,12 @@ export interface SqliteWriteGateOption {
  * @param options.writeGate the gate shared with the other connection of this process, if there is one
  * @param options.walSync when given, commits run with `synchronous=NORMAL` and each write resolves once this has made
  *   the WAL durable after it (off the thread); without it, `synchronous=FULL` syncs inside each commit
- * @param options.checkpoints who checkpoints the WAL (WalCheckpoints), 'inline' by default
  */
 export function openSqliteDriver(
     file: string,
-    options: { writeGate?: SqliteWriteGateOption; walSync?: WalSync; checkpoints?: WalCheckpoints } = {}
+    options: { writeGate?: SqliteWriteGateOption; walSync?: WalSync } = {}
 ): SqlDriver {
     const { walSync } = options;
-    const checkpoints = options.checkpoints ?? 'inline';
     /** Resolves with `result` once the write that produced it is durable. */
     const durable = async <T>(result: T): Promise<T> => {
         if (walSync) await walSync.durable();
@@ -130,7 +105,6 @@ export function openSqliteDriver(
         db.exec('PRAGMA journal_mode = WAL');
         db.exec(walSync ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
         db.exec('PRAGMA busy_timeout = 0');
-        db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES[checkpoints]}`);
     } catch (error) {
         db.close();
         throw error;
@@ -165,28 +139,6 @@ export function openSqliteDriver(
         queue = next.catch(() => undefined);
         return next;
     };
-    let lastCheckpointAt = 0;
-    let checkpointQueued = false;
-    /** After a write of an 'off-gate' connection: a PASSIVE checkpoint, in this connection's queue but not the gate. */
-    const checkpointSoon = () => {
-        if (checkpoints !== 'off-gate' || checkpointQueued) return;
-        if (Date.now() - lastCheckpointAt < CHECKPOINT_INTERVAL_MS) return;
-        checkpointQueued = true;
-        exclusive(async () => {
-            checkpointQueued = false;
-            lastCheckpointAt = Date.now();
-            if (db.isOpen) db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-        }).catch(() => {
-            // Another process was checkpointing (SQLITE_BUSY): the next write tries again.
-        });
-    };
-    /** Resolves with `result` once the write that produced it is durable, and checkpoints when it is time. */
-    const written = async <T>(result: T): Promise<T> => {
-        const value = await durable(result);
-        checkpointSoon();
-        return value;
-    };
-
     const direct: SqlExecutor = {
         rowsPerStatement: ROWS_PER_STATEMENT,
         execute: async (sql, params) => run(sql, params)
@@ -199,7 +151,7 @@ export function openSqliteDriver(
         execute: (sql, params) =>
             READ_ONLY.test(sql)
                 ? exclusive(() => whenNotBusy(() => run(sql, params)))
-                : exclusive(() => gated(() => whenNotBusy(() => run(sql, params)))).then(written),
+                : exclusive(() => gated(() => whenNotBusy(() => run(sql, params)))).then(durable),
         transaction: (work) =>
             exclusive(() =>
                 gated(async () => {
@@ -213,7 +165,7 @@ export function openSqliteDriver(
                         throw error;
                     }
                 })
-            ).then(written),
+            ).then(durable),
         close: () =>
             exclusive(async () => {
                 statements.clear();
@@ -243,15 +195,12 @@ export async function createSqliteStore(options: {
     writeGate?: SqliteWriteGateOption;
     /** Make commits durable off this thread (the HTTP edge: wal-sync.ts); else each commit syncs inline. */
     syncOffThread?: boolean;
-    /** Who checkpoints the WAL ('inline' by default). */
-    checkpoints?: WalCheckpoints;
 }): Promise<Store> {
     mkdirSync(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, SQLITE_FILE_NAME);
     const driver = openSqliteDriver(file, {
         ...(options.writeGate ? { writeGate: options.writeGate } : {}),
-        ...(options.syncOffThread ? { walSync: openWalSync(file) } : {}),
-        ...(options.checkpoints ? { checkpoints: options.checkpoints } : {})
+        ...(options.syncOffThread ? { walSync: openWalSync(file) } : {})
     });
     try {
         await migrate(driver);

@@ -40,10 +40,8 @@ async function main(): Promise<void> {
             ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
             // The HTTP edge's writes (acknowledgements wait on them) go first.
             ...(data.writeGate ? { writeGate: { buffer: data.writeGate, first: false } } : {}),
-            // Its commits are made durable, and the WAL checkpointed, after it has let go of the gate: the edge never
-            // waits for either.
-            syncOffThread: true,
-            checkpoints: 'off-gate'
+            // Its commits are made durable after it has let go of the gate, so the edge never waits for that sync.
+            syncOffThread: true
         });
         const salesforce = createSalesforceConnection(config.salesforce, {
             apiVersion: config.salesforce.apiVersion
