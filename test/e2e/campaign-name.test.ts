@@ -70,3 +70,35 @@ describe('a Campaign named without the event title', () => {
         expect(await stack.store.getSetting(`untitledCampaignName:${session.id}`)).toBeNull();
     });
 });
+
+describe("the Livestorm side of the listener's health", () => {
+    it('stays "ok" when Livestorm answers that an event does not exist, and says "unreachable" only when it cannot be reached', async () => {
+        stack = await startStack({ livestormMaxRetries: 0 });
+        const event = stack.simulator.state.createEvent({ title: 'Known' });
+        const session = stack.simulator.state.createSession(event.id, {
+            startsAt: hoursFromNow(24),
+            timezone: 'UTC'
+        });
+        // A session whose event Livestorm does not know (deleted, or another workspace's): the API answers 404.
+        await stack.sender.deliver('session.created', {
+            ...session,
+            attributes: { ...session.attributes, event_id: 'event-unknown-to-livestorm' }
+        });
+        await expect.poll(() => campaignsOf(stack!, session.id).length, { timeout: 15_000 }).toBe(1);
+        expect(stack.engine.health().livestorm).toMatchObject({ state: 'ok', reason: null });
+
+        stack.simulator.setUnavailable(true);
+        const other = stack.simulator.state.createSession(event.id, {
+            startsAt: hoursFromNow(48),
+            timezone: 'UTC'
+        });
+        await stack.sender.deliver('session.created', {
+            ...other,
+            attributes: { ...other.attributes, event_id: 'another-event-unknown' }
+        });
+        await expect
+            .poll(() => stack!.engine.health().livestorm.state, { timeout: 15_000 })
+            .toBe('unreachable');
+        expect(stack.engine.health().livestorm.reason).toMatch(/cannot be reached/);
+    });
+});

@@ -127,6 +127,11 @@ interface HeldLease {
     guard<T extends object>(target: T): T;
 }
 
+/** A 4xx other than a refused token (401/403) or the rate limit (429): Livestorm answered about what was asked. */
+function isAnswerAboutTheResource(status: number): boolean {
+    return status >= 400 && status < 500 && ![401, 403, 429].includes(status);
+}
+
 export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     const { store, salesforce, livestorm, settings, logger } = deps;
     const now = deps.now ?? Date.now;
@@ -207,7 +212,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         const current = changes.get(sessionId);
         changes.set(
             sessionId,
-            current ? { ...current, people: current.people + rest } : { first: now(), last: now(), people: rest }
+            current
+                ? { ...current, people: current.people + rest }
+                : { first: now(), last: now(), people: rest }
         );
     }
 
@@ -321,7 +328,11 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         } else setLivestorm('ok', null, null, null);
     }
 
-    /** A Livestorm call failed: which side state, and when the engine tries again. */
+    /**
+     * A Livestorm call failed: which side state, and when the engine tries again. An answer about the thing asked for
+     * (404 an event or session Livestorm does not know, 422) says the API works: the side stays as answered, and the
+     * caller keeps its own retry of that one read.
+     */
     function livestormFailed(error: unknown) {
         if (!livestorm) return;
         const retryAt = now() + pollIntervalMs;
@@ -332,6 +343,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 'Create a new token in Livestorm (Account settings → Integrations → Public API) and set LIVESTORM_API_TOKEN.',
                 retryAt
             );
+        } else if (error instanceof LivestormApiError && isAnswerAboutTheResource(error.status)) {
+            livestormAnswered();
         } else if (error instanceof LivestormApiError && error.status === 429) {
             setLivestorm(
                 'rate_limited',
@@ -750,7 +763,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         };
         const start = (exclude: ReadonlySet<string>, passKey: string, taken: PendingBurst | undefined) => {
             let reportLastWrite!: (personIds: ReadonlySet<string> | null) => void;
-            const lastWrite = new Promise<ReadonlySet<string> | null>((resolve) => (reportLastWrite = resolve));
+            const lastWrite = new Promise<ReadonlySet<string> | null>(
+                (resolve) => (reportLastWrite = resolve)
+            );
             const done = runSession(sessionId, lease, {
                 exclude,
                 passKey,
@@ -786,10 +801,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
      * has PIPELINE_MIN_PEOPLE people or more (what it takes of the burst), or null when the pass ended first (the tick
      * takes over) or the engine stops.
      */
-    async function nextPassDue(
-        sessionId: string,
-        done: Promise<void>
-    ): Promise<PendingBurst | null> {
+    async function nextPassDue(sessionId: string, done: Promise<void>): Promise<PendingBurst | null> {
         let ended = false;
         const settled = done.then(
             () => (ended = true),
@@ -819,7 +831,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             try {
                 if (await store.renewSessionLease(sessionId, instanceId, leaseTtlMs)) {
                     heldUntil = startedAt + leaseTtlMs;
-                    for (const passKey of PIPELINE_PASS_KEYS) await claims.renew(claimOwner(sessionId, passKey));
+                    for (const passKey of PIPELINE_PASS_KEYS)
+                        await claims.renew(claimOwner(sessionId, passKey));
                 } else lost = true;
             } catch (error) {
                 logger.warn({ sessionId, err: error }, 'the session lease could not be renewed');
