@@ -1,6 +1,6 @@
 // The Campaign side, end to end: one Campaign per session also under concurrency, rename and deletion, per-event
 // enable/disable, the first start, reschedules and cancellations.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack } from '../support/stack.ts';
 import { checkAndClose } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
@@ -176,6 +176,43 @@ describe('Campaign per session', () => {
             })
             .toBe(2);
         expect(campaignOf(stack, second.id).Livestorm_Event_Title__c).toBe('Published later');
+    });
+
+    it("a store failure while a published event's sessions are discovered is logged, and the engine goes on", async () => {
+        const logs: string[] = [];
+        stack = await startStack({ logLevel: 'warn' });
+        const event = stack.simulator.state.createEvent({
+            title: 'Published during a store fault',
+            status: 'draft'
+        });
+        const session = stack.simulator.state.createSession(event.id, { startsAt: hoursFromNow(30) });
+        // Once Livestorm has listed the event's sessions, folding them fails (a full disk, say) — once.
+        const { store, simulator } = stack;
+        const listSessions = simulator.state.listSessions.bind(simulator.state);
+        const foldTransaction = store.foldTransaction.bind(store);
+        let failNextFold = false;
+        simulator.state.listSessions = (eventId: string) => {
+            failNextFold = true;
+            return listSessions(eventId);
+        };
+        store.foldTransaction = (work) => {
+            if (!failNextFold) return foldTransaction(work);
+            failNextFold = false;
+            return Promise.reject(new Error('disk I/O error'));
+        };
+        const warn = vi.spyOn(stack.logger, 'warn').mockImplementation(((...args: unknown[]) => {
+            logs.push(String(args.at(-1)));
+        }) as never);
+        await stack.sender.deliver('event.published', simulator.state.publishEvent(event.id));
+        await expect
+            .poll(() =>
+                logs.some((line) => line.startsWith('discovering the sessions of a published event failed'))
+            )
+            .toBe(true);
+        warn.mockRestore();
+        // Nothing is lost: the session's own webhook still makes its Campaign.
+        await stack.sender.deliver('session.created', session);
+        await expect.poll(() => campaignsOf(stack!, session.id).length, { timeout: 10_000 }).toBe(1);
     });
 
     it('required custom Campaign fields found by describe get the configured default, else a value of their type', async () => {

@@ -61,6 +61,8 @@ export interface StackOptions {
 
 export interface Stack {
     emulator: SalesforceEmulator;
+    /** The listener's and the engine's logger (silent unless logLevel says otherwise): tests may spy on it. */
+    logger: pino.Logger;
     simulator: LivestormSimulator;
     store: Store;
     engine: RunningSyncEngine;
@@ -173,6 +175,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     return {
         emulator,
+        logger,
         simulator,
         store,
         engine,

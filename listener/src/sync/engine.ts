@@ -223,6 +223,23 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         return adaptiveBatchDelay(changes.get(sessionId), now(), settings, PEOPLE_PER_PASS);
     }
 
+    /**
+     * Work a tick starts and does not wait for. Its Livestorm failures are handled inside it; what is left (the store
+     * failing, or closed at shutdown) is logged instead of ending the engine's thread, and `retry` puts it back on the
+     * schedule.
+     */
+    function inBackground(
+        what: string,
+        work: Promise<unknown>,
+        context: Record<string, string> = {},
+        retry: () => void = () => {}
+    ) {
+        work.catch((error: unknown) => {
+            logger.warn({ ...context, err: error }, `${what} failed; it is tried again on a later pass`);
+            retry();
+        });
+    }
+
     function schedule(delayMs: number) {
         if (!running) return;
         const at = now() + Math.max(0, delayMs);
@@ -943,7 +960,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         for (let round = 0; round < 200; round += 1) {
             const outcome = await foldPendingDeliveries(store, FOLD_ROUND);
             noteChanges(outcome.changedPeople);
-            for (const eventId of outcome.publishedEventIds) void discoverEvent(eventId);
+            for (const eventId of outcome.publishedEventIds)
+                inBackground('discovering the sessions of a published event', discoverEvent(eventId), {
+                    eventId
+                });
             if (outcome.deliveries < FOLD_ROUND) break;
             await yieldToEventLoop();
         }
@@ -1025,7 +1045,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             knownEnabled.set(event.eventId, enabled);
             if (enabled && before === false) {
                 await noteEnabled(event.eventId);
-                void discoverEvent(event.eventId);
+                inBackground('discovering the sessions of an enabled event', discoverEvent(event.eventId), {
+                    eventId: event.eventId
+                });
             }
         }
 
@@ -1064,16 +1086,28 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         for (const [eventId, failed] of titleFailures) {
             // About an hour of attempts on their own; after that only a pass of one of its sessions tries again.
             if (failed.retryAt <= now() && failed.count < 12)
-                void eventDetails(eventId).then(() => schedule(0));
+                inBackground(
+                    'reading an event title again',
+                    eventDetails(eventId).then(() => schedule(0)),
+                    { eventId }
+                );
         }
         for (const [sessionId, dueAt] of reconcileAt) {
             if (dueAt > now()) continue;
             reconcileAt.set(sessionId, Infinity);
-            void reconcileAttendance(sessionId).then(() => schedule(0));
+            inBackground(
+                'completing attendance from the Livestorm API',
+                reconcileAttendance(sessionId).then(() => schedule(0)),
+                { sessionId },
+                () => reconcileAt.set(sessionId, now() + pollIntervalMs)
+            );
         }
         if (now() - lastRefreshAt >= settings.refreshIntervalMinutes * 60_000) {
             lastRefreshAt = now();
-            void refreshTurn().then(() => schedule(0));
+            inBackground(
+                'refreshing upcoming sessions from Livestorm',
+                refreshTurn().then(() => schedule(0))
+            );
         }
     }
 
