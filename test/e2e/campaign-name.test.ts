@@ -72,30 +72,29 @@ describe('a Campaign named without the event title', () => {
 });
 
 describe("the Livestorm side of the listener's health", () => {
-    it('stays "ok" when Livestorm answers that an event does not exist, and says "unreachable" only when it cannot be reached', async () => {
-        stack = await startStack({ livestormMaxRetries: 0 });
-        const event = stack.simulator.state.createEvent({ title: 'Known' });
-        const session = stack.simulator.state.createSession(event.id, {
-            startsAt: hoursFromNow(24),
+    /** Delivers session.created for a new session whose event Livestorm does not know (deleted, another workspace's). */
+    async function sessionOfUnknownEvent(current: Stack, eventId: string, startsInHours: number) {
+        const known = current.simulator.state.createEvent({ title: 'Known' });
+        const session = current.simulator.state.createSession(known.id, {
+            startsAt: hoursFromNow(startsInHours),
             timezone: 'UTC'
         });
-        // A session whose event Livestorm does not know (deleted, or another workspace's): the API answers 404.
-        await stack.sender.deliver('session.created', {
+        await current.sender.deliver('session.created', {
             ...session,
-            attributes: { ...session.attributes, event_id: 'event-unknown-to-livestorm' }
+            attributes: { ...session.attributes, event_id: eventId }
         });
+        return session;
+    }
+
+    it('stays "ok" when Livestorm answers that an event does not exist, and says "unreachable" only when it cannot be reached', async () => {
+        stack = await startStack({ livestormMaxRetries: 0 });
+        // The API answers 404 for that event.
+        const session = await sessionOfUnknownEvent(stack, 'event-unknown-to-livestorm', 24);
         await expect.poll(() => campaignsOf(stack!, session.id).length, { timeout: 15_000 }).toBe(1);
         expect(stack.engine.health().livestorm).toMatchObject({ state: 'ok', reason: null });
 
         stack.simulator.setUnavailable(true);
-        const other = stack.simulator.state.createSession(event.id, {
-            startsAt: hoursFromNow(48),
-            timezone: 'UTC'
-        });
-        await stack.sender.deliver('session.created', {
-            ...other,
-            attributes: { ...other.attributes, event_id: 'another-event-unknown' }
-        });
+        await sessionOfUnknownEvent(stack, 'another-event-unknown', 48);
         await expect
             .poll(() => stack!.engine.health().livestorm.state, { timeout: 15_000 })
             .toBe('unreachable');
