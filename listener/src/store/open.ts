@@ -12,7 +12,7 @@ export async function openStore(options: {
     database?: { poolMax: number; statementTimeoutMs: number; instanceId: string };
     /** Embedded store: the write gate shared by the listener's two threads (write-gate.ts). */
     writeGate?: SqliteWriteGateOption;
-    /** Embedded store: commits made durable off this thread (the HTTP edge's connection, wal-sync.ts). */
+    /** Embedded store: commits made durable off this thread (the listener's connections, wal-sync.ts). */
     syncOffThread?: boolean;
 }): Promise<Store> {
     if (options.databaseUrl) {

@@ -7,7 +7,8 @@
 // turns at writing through a gate in shared memory, the edge first (write-gate.ts). Another process on the file (the
 // command line) is waited for without blocking the thread: SQLite's busy handler would spin synchronously, and a
 // transaction of this process that is between two awaits could then never finish; so that wait is an asynchronous
-// retry (see whenNotBusy). The edge's connection makes its commits durable off its thread (wal-sync.ts).
+// retry (see whenNotBusy). The listener's two connections make their commits durable off their threads (wal-sync.ts);
+// the command line's sync inside each commit.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -193,7 +194,7 @@ export async function migrateSqlite(options: { dataDir: string }): Promise<Migra
 export async function createSqliteStore(options: {
     dataDir: string;
     writeGate?: SqliteWriteGateOption;
-    /** Make commits durable off this thread (the HTTP edge: wal-sync.ts); else each commit syncs inline. */
+    /** Make commits durable off this thread (the listener's connections: wal-sync.ts); else each commit syncs inline. */
     syncOffThread?: boolean;
 }): Promise<Store> {
     mkdirSync(options.dataDir, { recursive: true });
