@@ -1,10 +1,11 @@
 // Making the embedded store's commits durable without blocking the event loop. With `synchronous=FULL` SQLite
 // fsyncs the WAL inside each COMMIT, on the calling thread: the HTTP edge's thread stood still for that fsync
-// (0.3 ms to over 10 ms on an ordinary disk) at every acknowledgement, and no other request was read meanwhile. The
-// edge's connection therefore commits with `synchronous=NORMAL` (the frames are written to the WAL file, which
-// survives the process being killed, but not yet a power loss) and a write resolves only once an fdatasync of the WAL
-// file, run on libuv's thread pool, has returned after it: what FULL guarantees, done off the thread. Commits made
-// while a sync is in flight share the next one (group commit of the sync itself).
+// (0.3 ms to over 10 ms on an ordinary disk) at every acknowledgement, and no other request was read meanwhile; the
+// engine's thread did the same while holding the write gate the edge waits on. The listener's connections therefore
+// commit with `synchronous=NORMAL` (the frames are written to the WAL file, which survives the process being killed,
+// but not yet a power loss) and a write resolves only once an fdatasync of the WAL file, run on libuv's thread pool,
+// has returned after it: what FULL guarantees, done off the thread and outside the gate. Commits made while a sync is
+// in flight share the next one (group commit of the sync itself).
 //
 // SQLite: "A transaction committed in WAL mode with synchronous=NORMAL might roll back following a power loss or
 // system crash. Transactions are durable across application crashes regardless of the synchronous setting"; "when
