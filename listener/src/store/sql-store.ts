@@ -297,26 +297,35 @@ class ReadVersions {
 
     /** Whether every row read still has the version it had (and an absent one is still absent). */
     async unchanged(db: SqlExecutor): Promise<boolean> {
-        const same = (seen: Map<string, number | null>, now: Map<string, number>) =>
-            [...seen].every(([id, version]) => (now.get(id) ?? null) === version);
-        for (const ids of chunks([...this.sessions.keys()], db.rowsPerStatement)) {
+        /** Whether each id of `seen` still has its version, the current ones read by `versionsOf` a chunk at a time. */
+        const stillAsSeen = async (
+            seen: Map<string, number | null>,
+            versionsOf: (ids: string[]) => Promise<Map<string, number>>
+        ) => {
+            for (const ids of chunks([...seen.keys()], db.rowsPerStatement)) {
+                const now = await versionsOf(ids);
+                if (!ids.every((id) => (now.get(id) ?? null) === seen.get(id))) return false;
+            }
+            return true;
+        };
+        const sessionsUnchanged = await stillAsSeen(this.sessions, async (ids) => {
             const now = await db.execute(
                 `SELECT session_id, version FROM sessions WHERE session_id IN (${placeholders(ids.length)})`,
                 ids
             );
-            const versions = new Map(now.rows.map((row) => [text(row.session_id), num(row.version)]));
-            if (!same(new Map(ids.map((id) => [id, this.sessions.get(id)!])), versions)) return false;
-        }
+            return new Map(now.rows.map((row) => [text(row.session_id), num(row.version)]));
+        });
+        if (!sessionsUnchanged) return false;
         for (const [sessionId, seen] of this.people) {
-            for (const ids of chunks([...seen.keys()], db.rowsPerStatement)) {
+            const peopleUnchanged = await stillAsSeen(seen, async (ids) => {
                 const now = await db.execute(
                     `SELECT person_id, version FROM people
                      WHERE session_id = $1 AND person_id IN (${placeholders(ids.length, 2)})`,
                     [sessionId, ...ids]
                 );
-                const versions = new Map(now.rows.map((row) => [text(row.person_id), num(row.version)]));
-                if (!same(new Map(ids.map((id) => [id, seen.get(id)!])), versions)) return false;
-            }
+                return new Map(now.rows.map((row) => [text(row.person_id), num(row.version)]));
+            });
+            if (!peopleUnchanged) return false;
         }
         return true;
     }
