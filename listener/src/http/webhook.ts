@@ -63,7 +63,8 @@ export function createWebhookRoutes(deps: WebhookDeps): Hono {
     const limitStreamedBody = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT_BYTES, onError: tooLarge });
     // A declared length is judged from the header alone (Node's parser holds the body to exactly that length), so
     // `c.req.text()` reads the body straight from Node's request. hono's bodyLimit looks at `c.req.raw.body`, which
-    // makes @hono/node-server build a web Request and stream the body through it: about a tenth of the route's time.
+    // makes @hono/node-server build a web Request and stream the body through it (measured: the listener's CPU per
+    // delivery fell from about 0.94 to 0.55 ms when that stopped).
     // A body without a declared length (chunked) is counted by bodyLimit as it streams.
     const limitBody: MiddlewareHandler = async function limitBody(c, next) {
         const declared = c.req.header('content-length');
