@@ -16,30 +16,24 @@ async function temporaryDir(): Promise<string> {
     return mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-store-'));
 }
 
-storeContract('sqlite', async () => {
-    const dataDir = await temporaryDir();
-    const store = await createSqliteStore({ dataDir });
-    return {
-        store,
-        async cleanup() {
-            await store.close();
-            await rm(dataDir, { recursive: true, force: true });
-        }
+/** A fresh embedded store for the shared contract, opened with `options`. */
+function contractStore(options: { syncOffThread?: boolean }) {
+    return async () => {
+        const dataDir = await temporaryDir();
+        const store = await createSqliteStore({ dataDir, ...options });
+        return {
+            store,
+            async cleanup() {
+                await store.close();
+                await rm(dataDir, { recursive: true, force: true });
+            }
+        };
     };
-});
+}
 
-// The HTTP edge's connection: the same contract with commits made durable off the thread (wal-sync.ts).
-storeContract('sqlite, commits synced off the thread', async () => {
-    const dataDir = await temporaryDir();
-    const store = await createSqliteStore({ dataDir, syncOffThread: true });
-    return {
-        store,
-        async cleanup() {
-            await store.close();
-            await rm(dataDir, { recursive: true, force: true });
-        }
-    };
-});
+storeContract('sqlite', contractStore({}));
+// The listener's connections: the same contract with commits made durable off the thread (wal-sync.ts).
+storeContract('sqlite, commits synced off the thread', contractStore({ syncOffThread: true }));
 
 describe('sqlite store', () => {
     const dirs: string[] = [];

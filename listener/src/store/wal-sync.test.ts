@@ -7,14 +7,16 @@ import { openSqliteDriver } from './sqlite.ts';
 import { groupSyncs, openWalSync } from './wal-sync.ts';
 import type { WalSync } from './wal-sync.ts';
 
-/** A sync whose flushes end when the test says so. */
-function controlledSync() {
+/** Grouped syncs whose flushes end when the test says so. */
+function controlledSyncs() {
     const flushes: { end(): void; fail(error: Error): void }[] = [];
-    const sync = () =>
-        new Promise<void>((resolve, reject) => {
-            flushes.push({ end: resolve, fail: reject });
-        });
-    return { sync, flushes };
+    const durable = groupSyncs(
+        () =>
+            new Promise<void>((resolve, reject) => {
+                flushes.push({ end: resolve, fail: reject });
+            })
+    );
+    return { durable, flushes };
 }
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
@@ -29,8 +31,7 @@ const settled = async (promise: Promise<unknown>): Promise<boolean> => {
 
 describe('groupSyncs', () => {
     it('starts a sync for a call made while none runs', async () => {
-        const { sync, flushes } = controlledSync();
-        const durable = groupSyncs(sync);
+        const { durable, flushes } = controlledSyncs();
         const first = durable();
         expect(flushes).toHaveLength(1);
         expect(await settled(first)).toBe(false);
@@ -39,8 +40,7 @@ describe('groupSyncs', () => {
     });
 
     it('makes calls made during a sync wait for one more sync, shared by all of them', async () => {
-        const { sync, flushes } = controlledSync();
-        const durable = groupSyncs(sync);
+        const { durable, flushes } = controlledSyncs();
         const first = durable();
         const during = [durable(), durable(), durable()];
         expect(flushes).toHaveLength(1);
@@ -59,8 +59,7 @@ describe('groupSyncs', () => {
     });
 
     it('passes a failed sync to its callers and starts afresh for the next ones', async () => {
-        const { sync, flushes } = controlledSync();
-        const durable = groupSyncs(sync);
+        const { durable, flushes } = controlledSyncs();
         const first = durable();
         const during = durable();
         flushes[0]!.fail(new Error('EIO: i/o error, fdatasync'));
@@ -119,8 +118,8 @@ describe('a sqlite connection whose commits are synced off its thread', () => {
     it('commits with synchronous=NORMAL and resolves each write only once the WAL sync after it has ended', async () => {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-wal-'));
         dirs.push(dir);
-        const { sync, flushes } = controlledSync();
-        const walSync: WalSync = { durable: groupSyncs(sync), close: async () => {} };
+        const { durable, flushes } = controlledSyncs();
+        const walSync: WalSync = { durable, close: async () => {} };
         const driver = openSqliteDriver(path.join(dir, 'store.sqlite'), { walSync });
         try {
             const created = driver.execute('CREATE TABLE t (n INTEGER)');
