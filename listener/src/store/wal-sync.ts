@@ -64,11 +64,17 @@ export function openWalSync(databaseFile: string): WalSync {
     const walHandle = (): Promise<FileHandle> => {
         wal ??= (async () => {
             const handle = await open(`${databaseFile}-wal`, 'r');
-            const directory = await open(path.dirname(databaseFile), 'r');
             try {
-                await directory.sync();
-            } finally {
-                await directory.close();
+                const directory = await open(path.dirname(databaseFile), 'r');
+                try {
+                    await directory.sync();
+                } finally {
+                    await directory.close();
+                }
+            } catch (error) {
+                // The next sync opens the WAL again: this descriptor would otherwise stay open for good.
+                await handle.close();
+                throw error;
             }
             return handle;
         })().catch((error: unknown) => {
