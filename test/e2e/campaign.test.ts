@@ -164,6 +164,27 @@ describe('Campaign per session', () => {
         expect(campaignsOf(stack, ids.past)).toHaveLength(0);
     });
 
+    it('a first start while the Livestorm API cannot be reached says so, and creates those Campaigns once it answers', async () => {
+        let upcoming = '';
+        stack = await startStack({
+            livestormMaxRetries: 0,
+            prepare(simulator) {
+                const event = simulator.state.createEvent({ title: 'Upcoming during an outage' });
+                upcoming = simulator.state.createSession(event.id, { startsAt: hoursFromNow(48) }).id;
+                simulator.setUnavailable(true);
+            }
+        });
+        await stack.engine.whenIdle();
+        expect(stack.engine.health().livestorm.state).toBe('unreachable');
+        expect(campaignsOf(stack, upcoming)).toHaveLength(0);
+        expect(await stack.store.getSetting('existingSessions')).toBe('to discover');
+        // No restart and no webhook for that session: the engine tries again on its own.
+        stack.simulator.setUnavailable(false);
+        await expect.poll(() => campaignsOf(stack!, upcoming).length, { timeout: 15_000 }).toBe(1);
+        expect(await stack.store.getSetting('existingSessions')).toBe('discovered');
+        expect(stack.engine.health().livestorm.state).toBe('ok');
+    });
+
     it('event.published creates Campaigns for sessions created before publication', async () => {
         stack = await startStack();
         const event = stack.simulator.state.createEvent({ title: 'Published later', status: 'draft' });

@@ -84,6 +84,10 @@ export interface RunningSyncEngine extends SyncEngine {
 
 const ACTIVE_STATUSES = new Set(['upcoming', 'live', 'on_demand', 'draft']);
 const FOLD_ROUND = 100;
+
+/** Setting: 'to discover' from the first start until the sessions then upcoming in Livestorm were read, 'discovered'. */
+const EXISTING_SESSIONS_SETTING = 'existingSessions';
+
 /** People of a session read from the Livestorm API are folded this many at a time. */
 const RECONCILE_FOLD_SIZE = 500;
 /** Sessions read per page when the engine walks all of them. */
@@ -190,6 +194,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let dirtySessions = 0;
     let lastRefreshAt = now();
     let activatedAt = 0;
+    /** When the discovery of the sessions upcoming at the first start runs next; null: done, or running. */
+    let existingSessionsAt: number | null = null;
+    let existingSessionsAttempts = 0;
     let refreshCursor = 0;
     const knownEnabled = new Map<string, boolean>();
     /** Per session: the changes folded since its last pass started (the adaptive batch window, batch-window.ts). */
@@ -560,7 +567,18 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         return { kind: 'session', source: 'api', sessionId: session.id, attributes: parsed.data };
     }
 
-    async function discoverEvent(eventId: string, options: { includePast?: boolean } = {}): Promise<number> {
+    /**
+     * The event's details and its sessions (upcoming ones unless includePast) read from Livestorm and folded.
+     * @param readFailure what a failed read does after updating the Livestorm side state: logged (0 sessions), or
+     *   thrown for a caller that tries again
+     * @returns the sessions folded
+     * @throws the read's error when readFailure is 'throw'; the store's error when folding fails
+     */
+    async function discoverEvent(
+        eventId: string,
+        options: { includePast?: boolean } = {},
+        readFailure: 'log' | 'throw' = 'log'
+    ): Promise<number> {
         if (!livestorm) return 0;
         const items: FoldItem[] = [];
         try {
@@ -582,6 +600,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             livestormAnswered();
         } catch (error) {
             livestormFailed(error);
+            if (readFailure === 'throw') throw error;
             logger.warn(
                 { eventId, err: error },
                 'the sessions of the event could not be listed from Livestorm'
@@ -1102,6 +1121,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 () => reconcileAt.set(sessionId, now() + pollIntervalMs)
             );
         }
+        if (existingSessionsAt !== null && existingSessionsAt <= now()) {
+            inBackground(
+                'discovering the sessions already upcoming in Livestorm',
+                discoverExistingSessions().then(() => schedule(0))
+            );
+        }
         if (now() - lastRefreshAt >= settings.refreshIntervalMinutes * 60_000) {
             lastRefreshAt = now();
             inBackground(
@@ -1117,26 +1142,52 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         logger.info({ eventId }, 'event enabled: its sessions are synced from now on');
     }
 
+    /**
+     * The first start: the activation time is recorded, and the sessions upcoming in Livestorm at that moment get
+     * their Campaigns (discoverExistingSessions). Later starts read the recorded time.
+     */
     async function firstStart() {
         const stored = await store.getSetting<number>('activatedAt');
         if (stored) {
             activatedAt = stored;
-            return;
+        } else {
+            activatedAt = now();
+            // Recorded before the time, so that a stop in between still leaves the discovery to do.
+            if (livestorm) await store.setSetting(EXISTING_SESSIONS_SETTING, 'to discover');
+            await store.setSetting('activatedAt', activatedAt);
         }
-        activatedAt = now();
-        await store.setSetting('activatedAt', activatedAt);
+        if ((await store.getSetting<string>(EXISTING_SESSIONS_SETTING)) === 'to discover') existingSessionsAt = now();
+    }
+
+    /**
+     * Enabling the integration creates Campaigns for the sessions upcoming (or on demand) right now. Until every
+     * enabled event has been read, the discovery is tried again (backoff from pollIntervalMs up to an hour, and at the
+     * next start): a Livestorm API that cannot be reached at the first start must not leave those sessions without
+     * Campaigns for good. Sessions read twice are folded twice, to the same state.
+     */
+    async function discoverExistingSessions(): Promise<void> {
         if (!livestorm) return;
-        // Enabling the integration creates Campaigns for sessions that are upcoming (or on demand) right now.
+        existingSessionsAt = null;
         try {
             let discovered = 0;
             for await (const event of livestorm.listEvents()) {
                 const row = await store.getEvent(event.id);
                 if (!effectiveEnabled(row, event.id)) continue;
-                discovered += await discoverEvent(event.id);
+                discovered += await discoverEvent(event.id, {}, 'throw');
             }
+            await store.setSetting(EXISTING_SESSIONS_SETTING, 'discovered');
+            existingSessionsAttempts = 0;
             logger.info({ sessions: discovered }, 'existing upcoming sessions discovered');
         } catch (error) {
-            logger.warn({ err: error }, 'existing events could not be listed from Livestorm');
+            // A failed listing of the events (the sessions' reads have told the side state already).
+            if (error instanceof LivestormApiError) livestormFailed(error);
+            existingSessionsAttempts += 1;
+            const delayMs = backoffDelayMs(existingSessionsAttempts, { baseMs: pollIntervalMs, capMs: 3_600_000 });
+            existingSessionsAt = now() + delayMs;
+            logger.warn(
+                { err: error, retryInSeconds: Math.round(delayMs / 1000) },
+                'the sessions already upcoming in Livestorm could not all be read: Campaigns for them are created once they are (tried again on its own)'
+            );
         }
     }
 
@@ -1146,8 +1197,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             started = true;
             persistSides();
             await firstStart().catch((error: unknown) =>
-                logger.warn({ err: error }, 'first start discovery failed')
+                logger.warn({ err: error }, 'the first start could not be read from or recorded in the store')
             );
+            // Before the first pass, as at every start while it is left to do; its retries are the ticks' work.
+            if (existingSessionsAt !== null) await discoverExistingSessions();
             schedule(0);
         },
         async stop() {
