@@ -67,7 +67,12 @@ export function createApp(deps: AppDeps): Hono {
 
     app.get('/metrics', async (c) => {
         c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-        return c.body(await renderMetrics(metrics, store, engine));
+        return c.body(
+            await renderMetrics(metrics, store, engine, {
+                instanceId: config.database.instanceId,
+                embedded: !config.databaseUrl
+            })
+        );
     });
 
     app.route(

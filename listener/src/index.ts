@@ -1,5 +1,5 @@
-// The listener's entry point (`npm start`): read the environment, open the store, start the engine in its own thread
-// (sync/engine-host.ts) and serve. Everything it wires is built elsewhere; this file only decides the order and how
+// The listener's entry point (`npm start`): read the environment, take the data directory (embedded store), open the
+// store, start the engine in its own thread (sync/engine-host.ts) and serve. Everything it wires is built elsewhere; this file only decides the order and how
 // the process ends.
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
@@ -9,6 +9,8 @@ import { findLegacyPaths } from './config/paths.ts';
 import { loadSettings, SettingsError } from './config/settings.ts';
 import { createLogger, createSecretScrubber } from './logger.ts';
 import type { Logger } from './logger.ts';
+import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.ts';
+import type { DataDirLock } from './store/data-dir-lock.ts';
 import { openStore } from './store/open.ts';
 import { WRITE_GATE_BYTES } from './store/write-gate.ts';
 import type { Store } from './store/store.ts';
@@ -46,6 +48,23 @@ async function start(): Promise<void> {
         },
         'store and settings file (relative paths are taken from the directory the listener was started in)'
     );
+
+    // Embedded store: one listener per DATA_DIR, held until the process ends (data-dir-lock.ts).
+    let dataDirLock: DataDirLock | undefined;
+    if (!config.databaseUrl) {
+        try {
+            dataDirLock = lockDataDir(config.dataDir, config.database.instanceId);
+        } catch (error) {
+            logger.flush();
+            if (error instanceof DataDirInUseError) return fail(error.message);
+            return fail(
+                scrub(
+                    `The listener could not take its data directory ${config.dataDir}: ${(error as Error).message}. ` +
+                        'Check that DATA_DIR is a directory this user can write to.'
+                )
+            );
+        }
+    }
 
     let store: Store | undefined;
     let server: ReturnType<typeof serve> | undefined;
@@ -93,11 +112,11 @@ async function start(): Promise<void> {
         const running = server;
         running.on('error', (error) => {
             logger.fatal({ err: error }, 'the HTTP server failed');
-            void shutdown(logger, running, worker, store, 1);
+            void shutdown(logger, running, worker, store, dataDirLock, 1);
         });
         const onSignal = (signal: NodeJS.Signals) => {
             logger.info({ signal }, 'shutting down');
-            void shutdown(logger, running, worker, store, 0);
+            void shutdown(logger, running, worker, store, dataDirLock, 0);
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
@@ -107,6 +126,7 @@ async function start(): Promise<void> {
         server?.close();
         await engine?.stop().catch(() => {});
         await store?.close().catch(() => {});
+        dataDirLock?.release();
         logger.flush();
         if (error instanceof SettingsError) return fail(scrub(error.message));
         return fail(scrub(`The listener could not start: ${(error as Error).message}`));
@@ -121,6 +141,7 @@ async function shutdown(
     server: ReturnType<typeof serve>,
     engine: SyncEngine,
     store: Store | undefined,
+    dataDirLock: DataDirLock | undefined,
     code: number
 ): Promise<void> {
     if (shuttingDown) return;
@@ -136,6 +157,7 @@ async function shutdown(
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await engine.stop();
         await store?.close();
+        dataDirLock?.release();
         logger.info('stopped');
     } catch (error) {
         logger.error({ err: error }, 'shutdown failed');

@@ -138,6 +138,33 @@ describe('durability of acknowledged deliveries', () => {
         await killedMidBurstThenRestarted({});
     });
 
+    it('embedded store: a second listener on the same DATA_DIR is refused, naming the first', async () => {
+        emulator = await startSalesforceEmulator();
+        simulator = await startLivestormSimulator();
+        dataDir = await mkdtemp(join(tmpdir(), 'lsf-durability-'));
+        const env = {
+            SF_INSTANCE_URL: emulator.instanceUrl,
+            SF_ACCESS_TOKEN: emulator.accessToken,
+            LIVESTORM_API_URL: simulator.apiUrl,
+            LIVESTORM_API_TOKEN: simulator.token,
+            LIVESTORM_WEBHOOK_TOKEN: TOKEN,
+            DATA_DIR: dataDir
+        };
+        listener = await startListenerProcess({ ...env, INSTANCE_ID: 'first-listener' });
+        const second = await startListenerProcess({ ...env, INSTANCE_ID: 'second-listener' }).then(
+            (started) => started.stop().then(() => null),
+            (error: Error) => error.message
+        );
+        expect(second).toContain('the listener exited with 1');
+        expect(second).toContain(
+            `Another listener is already running on the data directory ${dataDir} (instance first-listener, process ${listener.pid}`
+        );
+        // The first one is untouched, and its data directory is free again as soon as it is gone, even by kill -9.
+        expect((await fetch(`${listener.url}/healthz`)).status).toBe(200);
+        await listener.kill9();
+        listener = await startListenerProcess({ ...env, INSTANCE_ID: 'second-listener' });
+    });
+
     it('PostgreSQL store: acknowledged deliveries survive kill -9 and are synced after restart', async (context) => {
         if (!postgres) context.skip();
         await killedMidBurstThenRestarted({ DATABASE_URL: await postgres!.newDatabase() });

@@ -100,8 +100,8 @@ function person(
     };
 }
 
-function seeded() {
-    const t = createTestApp();
+function seeded(env: Record<string, string> = {}) {
+    const t = createTestApp({ env });
     t.store.events.set('event-1', {
         eventId: 'event-1',
         title: 'Product <demo>',
@@ -257,8 +257,11 @@ describe('admin API', () => {
         });
     });
 
-    it('shows which listener instance writes each session, and which wrote it last', async () => {
-        const { app, store } = seeded();
+    it('shows which listener instance writes each session, and which wrote it last (several instances on PostgreSQL)', async () => {
+        const { app, store } = seeded({
+            DATABASE_URL: 'postgres://listener@db.example.com/livestorm',
+            INSTANCE_ID: 'web-1'
+        });
         const writerOf = async () =>
             (
                 (await (await app.request('/admin/api/sessions', { headers: bearer })).json()) as {
@@ -266,14 +269,49 @@ describe('admin API', () => {
                 }
             ).sessions[0]!.writer;
         await store.acquireSessionLease('session-1', 'web-2', 60_000);
-        expect(await writerOf()).toEqual({ instance: 'web-2', writing: true });
+        expect(await writerOf()).toEqual({ instance: 'web-2', writing: true, stoppedUntil: null });
         const browser = adminBrowser(app);
         await browser.open(`/admin?token=${ADMIN_TOKEN}`);
         expect(await (await browser.open('/admin/sessions')).text()).toMatch(
             /<code>web-2<\/code>\s+writing\s+now/
         );
         await store.releaseSessionLease('session-1', 'web-2');
-        expect(await writerOf()).toEqual({ instance: 'web-2', writing: false });
+        expect(await writerOf()).toEqual({ instance: 'web-2', writing: false, stoppedUntil: null });
+    });
+
+    it('embedded store: a lease left by a listener that stopped during a pass is shown as such, not as writing', async () => {
+        const { app, store } = seeded({ INSTANCE_ID: 'web-1' });
+        const sessionOf = async () =>
+            (
+                (await (await app.request('/admin/api/sessions', { headers: bearer })).json()) as {
+                    sessions: { writer: unknown; reason: string; state: string }[];
+                }
+            ).sessions[0]!;
+        const metricsLine = async () =>
+            (await (await app.request('/metrics')).text())
+                .split('\n')
+                .filter((line) => line.startsWith('livestorm_sf_session_leases{'));
+        // Only one listener runs on a DATA_DIR: web-2 is the previous process, stopped before it gave the lease back.
+        await store.acquireSessionLease('session-1', 'web-2', 60_000);
+        const [lease] = await store.listSessionLeases(['session-1']);
+        const until = new Date(lease!.expiresAt).toISOString();
+        const left = await sessionOf();
+        expect(left.writer).toEqual({ instance: 'web-2', writing: false, stoppedUntil: until });
+        expect(left.state).toBe('waiting');
+        expect(left.reason).toBe(
+            `The listener web-2 stopped while writing this session; it is written again once that listener's lease ends at ${until} (a write it had in flight is not repeated).`
+        );
+        expect(await metricsLine()).toEqual([]);
+        const browser = adminBrowser(app);
+        await browser.open(`/admin?token=${ADMIN_TOKEN}`);
+        expect(await (await browser.open('/admin/sessions')).text()).toMatch(
+            /<code>web-2<\/code>\s+stopped\s+while\s+writing; its lease ends\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC/
+        );
+        // Once the running listener takes the session, it is the one writing.
+        await store.releaseSessionLease('session-1', 'web-2');
+        await store.acquireSessionLease('session-1', 'web-1', 60_000);
+        expect((await sessionOf()).writer).toEqual({ instance: 'web-1', writing: true, stoppedUntil: null });
+        expect(await metricsLine()).toEqual(['livestorm_sf_session_leases{instance="web-1"} 1']);
     });
 
     it('GET /admin/api/events says whether each event is synced and why', async () => {

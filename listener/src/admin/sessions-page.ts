@@ -124,8 +124,12 @@ export function sessionsPage(data: SessionsPageData): Fragment {
                                                       : session.writer.writing
                                                         ? html`<code>${session.writer.instance}</code> writing
                                                               now`
-                                                        : html`<span class="muted">last written by</span>
-                                                              <code>${session.writer.instance}</code>`
+                                                        : session.writer.stoppedUntil
+                                                          ? html`<code>${session.writer.instance}</code>
+                                                                stopped while writing; its lease ends
+                                                                ${when(session.writer.stoppedUntil)}`
+                                                          : html`<span class="muted">last written by</span>
+                                                                <code>${session.writer.instance}</code>`
                                               }
                                           </td>
                                       </tr>`

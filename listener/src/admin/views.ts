@@ -16,6 +16,7 @@ import type {
     SyncLogEntry
 } from '../store/store.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
+import { leaseLeftByStoppedListener } from '../store/store.ts';
 import {
     InvalidCursorError,
     searchPersonStatuses,
@@ -91,7 +92,16 @@ export interface SessionView {
      * The listener instance (INSTANCE_ID) writing the session now (`writing`), else the one that wrote it last; null
      * before its first pass. Several instances on one PostgreSQL share the sessions, one writer each.
      */
-    writer: { instance: string; writing: boolean } | null;
+    writer: {
+        instance: string;
+        writing: boolean;
+        /**
+         * Embedded store: the instance is a listener that stopped during a pass (only one runs on a DATA_DIR) and its
+         * lease keeps the session until this time (ISO 8601), so that a write it had in flight is not repeated; else
+         * null.
+         */
+        stoppedUntil: string | null;
+    } | null;
 }
 
 export interface SessionsPage {
@@ -236,9 +246,18 @@ function sessionReason(
     }
 }
 
-function writerOf(lease: SessionLease | undefined): SessionView['writer'] {
+function writerOf(lease: SessionLease | undefined, config: Config): SessionView['writer'] {
     if (!lease) return null;
-    return { instance: lease.owner, writing: !lease.released && lease.expiresAt > Date.now() };
+    const nowMs = Date.now();
+    const running = { instanceId: config.database.instanceId, embedded: !config.databaseUrl };
+    if (leaseLeftByStoppedListener(lease, running, nowMs)) {
+        return {
+            instance: lease.owner,
+            writing: false,
+            stoppedUntil: new Date(lease.expiresAt).toISOString()
+        };
+    }
+    return { instance: lease.owner, writing: !lease.released && lease.expiresAt > nowMs, stoppedUntil: null };
 }
 
 /**
@@ -283,6 +302,7 @@ export async function sessionsView(
             ]);
             const event = events.get(session.eventId);
             const state = sessionStateToken(session, event, progress, status);
+            const writer = writerOf(leases.get(session.sessionId), ctx.config);
             const seconds = session.state.startedAt || session.state.estimatedStartedAt;
             return {
                 sessionId: session.sessionId,
@@ -299,10 +319,13 @@ export async function sessionsView(
                 counts,
                 members,
                 state,
-                reason: sessionReason(state, session, event, progress, ctx.settings),
+                reason:
+                    state === 'waiting' && writer?.stoppedUntil
+                        ? `The listener ${writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${writer.stoppedUntil} (a write it had in flight is not repeated).`
+                        : sessionReason(state, session, event, progress, ctx.settings),
                 failedPeople: progress.failed,
                 waitingPeople: progress.dirty,
-                writer: writerOf(leases.get(session.sessionId))
+                writer
             };
         })
     );

@@ -1,5 +1,6 @@
 // Prometheus text exposition (format 0.0.4), written by hand: a handful of counters kept in memory by the HTTP layer
 // and gauges read from the store and the engine at scrape time.
+import { leaseLeftByStoppedListener } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
 import { LIVESTORM_STATES, SALESFORCE_STATES } from '../sync/engine-port.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
@@ -38,8 +39,17 @@ function labelValue(value: string): string {
     return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** The metrics page. Reads the store: call it per scrape, not per request. */
-export async function renderMetrics(metrics: Metrics, store: Store, engine: SyncEngine): Promise<string> {
+/**
+ * The metrics page. Reads the store: call it per scrape, not per request.
+ * @param running this listener's INSTANCE_ID and whether its store is the embedded one (leases left by a stopped
+ *   listener are not counted as written now: store.ts, leaseLeftByStoppedListener)
+ */
+export async function renderMetrics(
+    metrics: Metrics,
+    store: Store,
+    engine: SyncEngine,
+    running: { instanceId: string; embedded: boolean }
+): Promise<string> {
     const health = engine.health();
     const [counts, failures, leases] = await Promise.all([
         store.countDeliveries(),
@@ -51,6 +61,7 @@ export async function renderMetrics(metrics: Metrics, store: Store, engine: Sync
     for (const lease of leases) {
         // Session leases only: `job:` rows are turns of periodic work (see REFRESH_TURN_LEASE).
         if (lease.released || lease.expiresAt <= scrapedAt || lease.sessionId.startsWith('job:')) continue;
+        if (leaseLeftByStoppedListener(lease, running, scrapedAt)) continue;
         leasesByInstance.set(lease.owner, (leasesByInstance.get(lease.owner) ?? 0) + 1);
     }
     const families = [

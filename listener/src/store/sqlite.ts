@@ -9,7 +9,7 @@
 // transaction of this process that is between two awaits could then never finish; so that wait is an asynchronous
 // retry (see whenNotBusy). The listener's two connections make their commits durable off their threads (wal-sync.ts);
 // the command line's sync inside each commit.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
@@ -101,6 +101,9 @@ export function openSqliteDriver(
             gate.release();
         }
     };
+    // It holds names and e-mail addresses: created readable by its owner only; SQLite gives its -wal and -shm files the
+    // database file's permissions (unix VFS, findCreateFileMode in os_unix.c). An existing file keeps its mode.
+    closeSync(openSync(file, 'a', 0o600));
     const db = new DatabaseSync(file);
     try {
         db.exec('PRAGMA journal_mode = WAL');
@@ -178,7 +181,7 @@ export function openSqliteDriver(
 
 /** Brings the embedded store's schema up to date and closes it (`livestorm-sf migrate`). */
 export async function migrateSqlite(options: { dataDir: string }): Promise<MigrationOutcome> {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const driver = openSqliteDriver(path.join(options.dataDir, SQLITE_FILE_NAME));
     try {
         return await migrate(driver);
@@ -197,7 +200,7 @@ export async function createSqliteStore(options: {
     /** Make commits durable off this thread (the listener's connections: wal-sync.ts); else each commit syncs inline. */
     syncOffThread?: boolean;
 }): Promise<Store> {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(options.dataDir, SQLITE_FILE_NAME);
     const driver = openSqliteDriver(file, {
         ...(options.writeGate ? { writeGate: options.writeGate } : {}),

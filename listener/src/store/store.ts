@@ -197,6 +197,24 @@ export interface SessionLease {
     released: boolean;
 }
 
+/**
+ * Whether `lease` is held (unreleased, unexpired at `nowMs`) by a listener that no longer runs. Only the embedded store
+ * can know it: one listener runs on its DATA_DIR (data-dir-lock.ts), so a held lease that is not the running
+ * listener's was left by one that stopped during a pass (killed, or its stop outlasted the shutdown grace). It still
+ * keeps the session until it expires, so that a write the stopped listener had in flight is never repeated by the
+ * next. On PostgreSQL the holder may be another live instance: always false there.
+ * @param running the running listener: its INSTANCE_ID and whether its store is the embedded one
+ */
+export function leaseLeftByStoppedListener(
+    lease: SessionLease,
+    running: { instanceId: string; embedded: boolean },
+    nowMs: number
+): boolean {
+    return (
+        running.embedded && !lease.released && lease.expiresAt > nowMs && lease.owner !== running.instanceId
+    );
+}
+
 export interface LeaseGrant {
     /** False: another instance holds a lease that has not expired. */
     acquired: boolean;
