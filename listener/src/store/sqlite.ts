@@ -1,5 +1,6 @@
-// The embedded store: one node:sqlite file, WAL with synchronous=FULL, so a delivery is on disk when appendDelivery
-// resolves. The queries are the shared ones (sql-store.ts); this file only adapts node:sqlite to the SqlDriver.
+// The embedded store: one node:sqlite file in WAL mode, and a delivery is on disk when appendDelivery resolves (the
+// command line's connections commit with synchronous=FULL; the listener's with NORMAL, then wait for wal-sync.ts to
+// have synced the WAL past their commit, which gives the same guarantee without a sync per commit). The queries are the shared ones (sql-store.ts); this file only adapts node:sqlite to the SqlDriver.
 //
 // DatabaseSync is synchronous and each thread holds one connection (the listener has two: the HTTP edge and the sync
 // engine's worker): statements and transactions of a connection are queued one after the other (a transaction's own
