@@ -39,19 +39,23 @@ describe('durability of acknowledged deliveries', () => {
         if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
-    async function killedMidBurstThenRestarted(extraEnv: Record<string, string>) {
-        emulator = await startSalesforceEmulator({ latencyMs: 20 });
+    /** Starts the emulated org and Livestorm and a fresh data directory; the listener's environment for them. */
+    async function stack(salesforceLatencyMs: number): Promise<Record<string, string>> {
+        emulator = await startSalesforceEmulator({ latencyMs: salesforceLatencyMs });
         simulator = await startLivestormSimulator();
         dataDir = await mkdtemp(join(tmpdir(), 'lsf-durability-'));
-        const env = {
+        return {
             SF_INSTANCE_URL: emulator.instanceUrl,
             SF_ACCESS_TOKEN: emulator.accessToken,
             LIVESTORM_API_URL: simulator.apiUrl,
             LIVESTORM_API_TOKEN: simulator.token,
             LIVESTORM_WEBHOOK_TOKEN: TOKEN,
-            DATA_DIR: dataDir,
-            ...extraEnv
+            DATA_DIR: dataDir
         };
+    }
+
+    async function killedMidBurstThenRestarted(extraEnv: Record<string, string>) {
+        const env = { ...(await stack(20)), ...extraEnv };
         listener = await startListenerProcess(env);
         const sender = createWebhookSender({
             url: `${listener.url}/webhooks/livestorm/${TOKEN}`,
@@ -139,17 +143,7 @@ describe('durability of acknowledged deliveries', () => {
     });
 
     it('embedded store: a second listener on the same DATA_DIR is refused, naming the first', async () => {
-        emulator = await startSalesforceEmulator();
-        simulator = await startLivestormSimulator();
-        dataDir = await mkdtemp(join(tmpdir(), 'lsf-durability-'));
-        const env = {
-            SF_INSTANCE_URL: emulator.instanceUrl,
-            SF_ACCESS_TOKEN: emulator.accessToken,
-            LIVESTORM_API_URL: simulator.apiUrl,
-            LIVESTORM_API_TOKEN: simulator.token,
-            LIVESTORM_WEBHOOK_TOKEN: TOKEN,
-            DATA_DIR: dataDir
-        };
+        const env = await stack(0);
         listener = await startListenerProcess({ ...env, INSTANCE_ID: 'first-listener' });
         const second = await startListenerProcess({ ...env, INSTANCE_ID: 'second-listener' }).then(
             (started) => started.stop().then(() => null),
