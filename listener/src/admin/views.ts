@@ -17,6 +17,7 @@ import type {
 } from '../store/store.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
 import { leaseLeftByStoppedListener } from '../store/store.ts';
+import type { RunningListener } from '../store/store.ts';
 import {
     InvalidCursorError,
     searchPersonStatuses,
@@ -246,10 +247,9 @@ function sessionReason(
     }
 }
 
-function writerOf(lease: SessionLease | undefined, config: Config): SessionView['writer'] {
+function writerOf(lease: SessionLease | undefined, running: RunningListener): SessionView['writer'] {
     if (!lease) return null;
     const nowMs = Date.now();
-    const running = { instanceId: config.database.instanceId, embedded: !config.databaseUrl };
     if (leaseLeftByStoppedListener(lease, running, nowMs)) {
         return {
             instance: lease.owner,
@@ -260,49 +260,90 @@ function writerOf(lease: SessionLease | undefined, config: Config): SessionView[
     return { instance: lease.owner, writing: !lease.released && lease.expiresAt > nowMs, stoppedUntil: null };
 }
 
+export interface SessionsQuery {
+    /** Case-insensitive substring of the session id, the session's name, the Campaign's Name or the event's title. */
+    q?: string;
+    eventId?: string;
+    /** Default DEFAULT_SESSIONS_LIMIT, clamped to 1…MAX_SESSIONS_LIMIT. */
+    limit?: number;
+    /** `nextCursor` of the previous page. */
+    cursor?: string | null;
+}
+
 /**
  * One page of sessions, newest first, with their Campaign, counts and DESIGN's session state: what the sessions view
- * and `GET /admin/api/sessions` show. Reads one bounded page from the store, then a few rows per session.
+ * and `GET /admin/api/sessions` show (see readSessions).
  * @throws InvalidCursorError for a cursor this listener did not produce
  */
-export async function sessionsView(
-    ctx: AdminContext,
-    query: { q?: string; eventId?: string; limit?: number; cursor?: string | null } = {}
+export async function sessionsView(ctx: AdminContext, query: SessionsQuery = {}): Promise<SessionsPage> {
+    return readSessions(
+        {
+            ...personStatusDeps(ctx),
+            running: { embedded: !ctx.config.databaseUrl, instanceId: ctx.config.database.instanceId }
+        },
+        query
+    );
+}
+
+/**
+ * One page of sessions, newest first, as `{ sessions: SessionView[], nextCursor }`: the one computation behind the
+ * sessions view, `GET /admin/api/sessions` and `livestorm-sf sessions list`. Reads one bounded page from the store,
+ * then a few rows per session. Without an engine in this process (the command line), a session counts as `writing`
+ * while a listener instance holds its unexpired write lease in the store (what `writer.writing` says); Campaign links
+ * need `deps.instanceUrl`, else `campaign.url` is null.
+ * @param deps the store and settings; `engine` when the listener runs in this process; `running`, the listener running
+ *   on the store as far as this process knows (a lease left by a stopped listener is shown as such: leaseLeftByStoppedListener)
+ * @returns the page and the cursor of the next one (null on the last page)
+ * @throws InvalidCursorError for a cursor this listener did not produce
+ * @example const { sessions, nextCursor } = await readSessions(deps, { q: 'launch', limit: 50 });
+ */
+export async function readSessions(
+    deps: PersonStatusDeps & { running: RunningListener },
+    query: SessionsQuery = {}
 ): Promise<SessionsPage> {
     const limit = Math.min(
         Math.max(Math.trunc(query.limit ?? DEFAULT_SESSIONS_LIMIT), 1),
         MAX_SESSIONS_LIMIT
     );
     const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
-    const rows = await ctx.store.searchSessions({
+    const rows = await deps.store.searchSessions({
         limit: limit + 1,
         ...(query.q ? { q: query.q } : {}),
         ...(query.eventId ? { eventId: query.eventId } : {}),
         ...(after ? { after } : {})
     });
     const page = rows.slice(0, limit);
-    const status = await statusContext(personStatusDeps(ctx));
     const events = new Map<string, EventRow | undefined>();
     for (const eventId of new Set(page.map((row) => row.eventId))) {
-        events.set(eventId, await ctx.store.getEvent(eventId));
+        events.set(eventId, await deps.store.getEvent(eventId));
     }
-    const instanceUrl = ctx.instanceUrl();
+    const instanceUrl = deps.instanceUrl?.() ?? null;
     const leases = new Map(
-        (await ctx.store.listSessionLeases(page.map((row) => row.sessionId))).map((lease) => [
+        (await deps.store.listSessionLeases(page.map((row) => row.sessionId))).map((lease) => [
             lease.sessionId,
             lease
         ])
     );
+    const engineStatus = await statusContext(deps);
+    const status = deps.engine
+        ? engineStatus
+        : {
+              ...engineStatus,
+              activity: (sessionId: string) => ({
+                  writing: writerOf(leases.get(sessionId), deps.running)?.writing ?? false,
+                  nextPassAt: null
+              })
+          };
     const sessions = await Promise.all(
         page.map(async (session): Promise<SessionView> => {
             const [counts, members, progress] = await Promise.all([
-                ctx.store.sessionCounts(session.sessionId),
-                ctx.store.memberStatusCounts(session.sessionId),
-                ctx.store.sessionProgress(session.sessionId)
+                deps.store.sessionCounts(session.sessionId),
+                deps.store.memberStatusCounts(session.sessionId),
+                deps.store.sessionProgress(session.sessionId)
             ]);
             const event = events.get(session.eventId);
             const state = sessionStateToken(session, event, progress, status);
-            const writer = writerOf(leases.get(session.sessionId), ctx.config);
+            const writer = writerOf(leases.get(session.sessionId), deps.running);
             const seconds = session.state.startedAt || session.state.estimatedStartedAt;
             return {
                 sessionId: session.sessionId,
@@ -322,7 +363,7 @@ export async function sessionsView(
                 reason:
                     state === 'waiting' && writer?.stoppedUntil
                         ? `The listener ${writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${writer.stoppedUntil} (a write it had in flight is not repeated).`
-                        : sessionReason(state, session, event, progress, ctx.settings),
+                        : sessionReason(state, session, event, progress, deps.settings),
                 failedPeople: progress.failed,
                 waitingPeople: progress.dirty,
                 writer

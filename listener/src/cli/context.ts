@@ -1,6 +1,7 @@
 // What every command receives: its output streams, the environment, and how to open the store and read the
 // settings. Tests pass their own; `defaultCliContext()` is the real process.
-import { ConfigError, parseStoreEnv, processEnv } from '../config/env.ts';
+import { configuredInstanceUrl } from '../admin/views.ts';
+import { ConfigError, parseSalesforceEnv, parseStoreEnv, processEnv } from '../config/env.ts';
 import type { Env, StoreConfig } from '../config/env.ts';
 import { findLegacyPaths } from '../config/paths.ts';
 import { loadSettings, SettingsError } from '../config/settings.ts';
@@ -94,6 +95,18 @@ export async function withStore<T>(
         return await work(store, config);
     } finally {
         await store.close();
+    }
+}
+
+/**
+ * The org's URL for record and Campaign links: known from the Salesforce variables when they are set (the command line
+ * has no connection of its own), else null and no link is shown.
+ */
+export function instanceUrlFrom(ctx: Pick<CliContext, 'env'>): string | null {
+    try {
+        return configuredInstanceUrl({ salesforce: parseSalesforceEnv(ctx.env) });
+    } catch {
+        return null;
     }
 }
 

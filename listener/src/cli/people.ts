@@ -1,13 +1,10 @@
 // `livestorm-sf people show <e-mail>`: "did this registrant make it into the Campaign, and if not, why?" from the
 // command line. The same statuses as the admin page and `GET /admin/api/people` (sync/person-status.ts), read from the
 // store the running listener uses; Salesforce and Livestorm health come from what the listener last saved there.
-import { parseSalesforceEnv } from '../config/env.ts';
-import { configuredInstanceUrl } from '../admin/views.ts';
 import { MAX_PEOPLE_LIMIT, searchPersonStatuses } from '../sync/person-status.ts';
 import type { PersonStatus } from '../sync/person-status.ts';
 import type { CliCommand } from './command.ts';
-import { withStore } from './context.ts';
-import type { CliContext } from './context.ts';
+import { instanceUrlFrom, withStore } from './context.ts';
 
 const ATTENDANCE: Record<PersonStatus['livestorm']['attendance'], string> = {
     registered: 'registered',
@@ -17,15 +14,6 @@ const ATTENDANCE: Record<PersonStatus['livestorm']['attendance'], string> = {
 
 const when = (iso: string | null): string =>
     iso === null ? '—' : `${iso.replace('T', ' ').slice(0, 16)} UTC`;
-
-/** Record links need the org's URL: known from the Salesforce variables when they are set, else none. */
-function instanceUrlFrom(ctx: CliContext): string | null {
-    try {
-        return configuredInstanceUrl({ salesforce: parseSalesforceEnv(ctx.env) });
-    } catch {
-        return null;
-    }
-}
 
 /** One registration as lines of text. */
 export function describePerson(person: PersonStatus): string[] {

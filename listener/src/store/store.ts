@@ -197,22 +197,26 @@ export interface SessionLease {
     released: boolean;
 }
 
+/** The listener running on a store, as far as this process can know it. */
+export interface RunningListener {
+    /** The embedded store: one listener at most runs on it (data-dir-lock.ts). */
+    embedded: boolean;
+    /**
+     * Embedded store: INSTANCE_ID of the listener running on the data directory (this process's own, or the holder
+     * of the data directory's lock read by the command line), null when none runs. PostgreSQL: this process's.
+     */
+    instanceId: string | null;
+}
+
 /**
  * Whether `lease` is held (unreleased, unexpired at `nowMs`) by a listener that no longer runs. Only the embedded store
  * can know it: one listener runs on its DATA_DIR (data-dir-lock.ts), so a held lease that is not the running
- * listener's was left by one that stopped during a pass (killed, or its stop outlasted the shutdown grace). It still
- * keeps the session until it expires, so that a write the stopped listener had in flight is never repeated by the
- * next. On PostgreSQL the holder may be another live instance: always false there.
- * @param running the running listener: its INSTANCE_ID and whether its store is the embedded one
+ * listener's (or any held lease, when none runs) was left by one that stopped during a pass (killed, or its stop
+ * outlasted the shutdown grace). It still keeps the session until it expires, so that a write the stopped listener had
+ * in flight is never repeated by the next. On PostgreSQL the holder may be another live instance: always false there.
  */
-export function leaseLeftByStoppedListener(
-    lease: SessionLease,
-    running: { instanceId: string; embedded: boolean },
-    nowMs: number
-): boolean {
-    return (
-        running.embedded && !lease.released && lease.expiresAt > nowMs && lease.owner !== running.instanceId
-    );
+export function leaseLeftByStoppedListener(lease: SessionLease, running: RunningListener, nowMs: number): boolean {
+    return running.embedded && !lease.released && lease.expiresAt > nowMs && lease.owner !== running.instanceId;
 }
 
 export interface LeaseGrant {
