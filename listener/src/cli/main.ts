@@ -17,6 +17,7 @@ import { eventsDisable, eventsEnable, eventsList, eventsReset } from './events.t
 import { migrateCommand } from './migrate.ts';
 import { peopleShow } from './people.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
+import { sessionsList } from './sessions.ts';
 
 export const COMMANDS: readonly CliCommand[] = [
     eventsList,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
     eventsDisable,
     eventsReset,
     peopleShow,
+    sessionsList,
     quarantineList,
     quarantineReplay,
     doctor,
@@ -91,7 +93,7 @@ function resolve(
 /**
  * Runs one command line.
  * @param argv the arguments after the program name
- * @returns the exit code: 0 done, 1 failed (or, for `people show`, nobody found), 2 usage error, 3 store unreachable
+ * @returns the exit code: 0 done, 1 failed (or, for `people show` and `sessions list`, nothing found), 2 usage error, 3 store unreachable
  * @example process.exitCode = await runCli(['events', 'list'], defaultCliContext());
  */
 export async function runCli(
