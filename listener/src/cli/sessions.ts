@@ -101,6 +101,41 @@ export function describeSessions(page: SessionsPage, next: string | null): strin
     return lines.join('\n');
 }
 
+/**
+ * Why nothing was listed and what to check: the filters given (and how to drop them), or, with none, that the listener
+ * has received no session yet or the command reads another store than the listener's.
+ * @param where the store read, in words ("the store in /srv/.data")
+ */
+function noSessionSentence(
+    where: string,
+    given: { eventId: string; q: string; cursor: string | null }
+): string {
+    const { eventId, q, cursor } = given;
+    const filters = [
+        ...(eventId ? [`of event ${eventId}`] : []),
+        ...(q ? [`matching "${q}"`] : []),
+        ...(cursor ? ['after the given --cursor'] : [])
+    ];
+    if (filters.length === 0)
+        return `No session in ${where}. Either the listener has not received any session yet (check that Livestorm's webhooks point at it, e.g. session.created), or DATA_DIR / DATABASE_URL is not the running listener's: run the command from the directory where you run npm start.`;
+    const checks = [
+        ...(eventId ? ['the event id ("livestorm-sf events list")'] : []),
+        ...(q
+            ? [
+                  'the text (it is looked for in the session id and name, the Campaign Name and the event title)'
+              ]
+            : [])
+    ];
+    const options = [
+        ...(eventId ? ['--event'] : []),
+        ...(q ? ['--search'] : []),
+        ...(cursor ? ['--cursor'] : [])
+    ];
+    const without =
+        options.length > 1 ? `${options.slice(0, -1).join(', ')} and ${options.at(-1)}` : options[0];
+    return `No session ${filters.join(' ')} in ${where}. ${checks.length ? `Check ${checks.join(' and ')}, or run` : 'Run'} without ${without}.`;
+}
+
 export const sessionsList: CliCommand = {
     name: 'sessions list',
     summary: 'list sessions with their Campaign, whether each is synced, and why',
@@ -127,7 +162,7 @@ export const sessionsList: CliCommand = {
         }
     },
     details:
-        "The same sessions, Campaigns and states as the admin page's Sessions view: synced, waiting, writing, failed, set_aside or disabled, with the reason. When there are more, the last line gives the command for the next page (the same options with --cursor). Campaign links are shown when SF_INSTANCE_URL (or a My Domain SF_LOGIN_URL) is set. Exit code 0 when at least one session is printed, 1 when none, 2 on a usage error.",
+        "The same sessions, Campaigns and states as the admin page's Sessions view: synced, waiting, writing, failed, set_aside or disabled, with the reason. When there are more, the last line gives the command for the next page (the same options with --cursor). Campaign links are shown when SF_INSTANCE_URL (or a My Domain SF_LOGIN_URL) is set. Exit code 0 when at least one session is printed, 1 when none, 2 on a usage error, 3 when the store cannot be read.",
     async run({ values }, ctx) {
         const limit = parseLimit(values.limit);
         const eventId = typeof values.event === 'string' ? values.event.trim() : '';
@@ -159,33 +194,13 @@ export const sessionsList: CliCommand = {
                 return page.sessions.length ? 0 : 1;
             }
             if (page.sessions.length === 0) {
-                const where = config.databaseUrl
-                    ? 'the database at DATABASE_URL'
-                    : `the store in ${config.dataDir}`;
-                const filters = [
-                    ...(eventId ? [`of event ${eventId}`] : []),
-                    ...(q ? [`matching "${q}"`] : []),
-                    ...(cursor ? ['after the given --cursor'] : [])
-                ];
-                const checks = [
-                    ...(eventId ? ['the event id ("livestorm-sf events list")'] : []),
-                    ...(q
-                        ? [
-                              'the text (it is looked for in the session id and name, the Campaign Name and the event title)'
-                          ]
-                        : [])
-                ];
-                const given = [
-                    ...(eventId ? ['--event'] : []),
-                    ...(q ? ['--search'] : []),
-                    ...(cursor ? ['--cursor'] : [])
-                ];
-                const options =
-                    given.length > 1 ? `${given.slice(0, -1).join(', ')} and ${given.at(-1)}` : given[0];
                 ctx.stderr(
-                    filters.length
-                        ? `No session ${filters.join(' ')} in ${where}. ${checks.length ? `Check ${checks.join(' and ')}, or run` : 'Run'} without ${options}.`
-                        : `No session in ${where}. Either the listener has not received any session yet (check that Livestorm's webhooks point at it, e.g. session.created), or DATA_DIR / DATABASE_URL is not the running listener's: run the command from the directory where you run npm start.`
+                    noSessionSentence(
+                        config.databaseUrl
+                            ? 'the database at DATABASE_URL'
+                            : `the store in ${config.dataDir}`,
+                        { eventId, q, cursor }
+                    )
                 );
                 return 1;
             }
