@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventRow, foldCommit, personRow, sessionRow, sessionState } from '../../test/store-contract.ts';
 import { ADMIN_TOKEN, createTestApp } from '../../test/test-app.ts';
 import { loadSettings } from '../config/settings.ts';
+import { lockDataDir } from '../store/data-dir-lock.ts';
 import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import type { CliContext } from './context.ts';
@@ -261,26 +262,63 @@ describe('livestorm-sf sessions list', () => {
         }
     });
 
-    it('a session a listener instance holds the lease of is writing', async () => {
+    it('a session the running listener holds the lease of is writing', async () => {
+        await seed();
+        // web-1 is the listener running on this data directory: it holds the directory's lock.
+        const running = lockDataDir(join(dir, 'data'), 'web-1');
+        try {
+            await withStore((store) => store.acquireSessionLease('s-waiting', 'web-1', 60_000));
+            expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
+            const waiting = (JSON.parse(out.join('\n')) as SessionsJson).sessions.find(
+                (session) => session.sessionId === 's-waiting'
+            );
+            expect(waiting).toMatchObject({
+                state: 'writing',
+                reason: 'Being written to Salesforce now.',
+                writer: { instance: 'web-1', writing: true, stoppedUntil: null }
+            });
+            await withStore((store) => store.releaseSessionLease('s-waiting', 'web-1'));
+            out = [];
+            expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
+            expect(
+                (JSON.parse(out.join('\n')) as SessionsJson).sessions.find(
+                    (session) => session.sessionId === 's-waiting'
+                )
+            ).toMatchObject({
+                state: 'waiting',
+                writer: { instance: 'web-1', writing: false, stoppedUntil: null }
+            });
+        } finally {
+            running.release();
+        }
+    });
+
+    it('a lease left by a listener that is no longer running is said to be, not writing', async () => {
         await seed();
         await withStore((store) => store.acquireSessionLease('s-waiting', 'web-1', 60_000));
-        expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
-        const waiting = (JSON.parse(out.join('\n')) as SessionsJson).sessions.find(
-            (session) => session.sessionId === 's-waiting'
-        );
-        expect(waiting).toMatchObject({
-            state: 'writing',
-            reason: 'Being written to Salesforce now.',
-            writer: { instance: 'web-1', writing: true }
-        });
-        await withStore((store) => store.releaseSessionLease('s-waiting', 'web-1'));
-        out = [];
-        expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
-        expect(
-            (JSON.parse(out.join('\n')) as SessionsJson).sessions.find(
+        const [lease] = await withStore((store) => store.listSessionLeases(['s-waiting']));
+        const until = new Date(lease!.expiresAt).toISOString();
+        const expected = {
+            state: 'waiting',
+            reason: `The listener web-1 stopped while writing this session; it is written again once that listener's lease ends at ${until} (a write it had in flight is not repeated).`,
+            writer: { instance: 'web-1', writing: false, stoppedUntil: until }
+        };
+        const listed = async () => {
+            out = [];
+            expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
+            return (JSON.parse(out.join('\n')) as SessionsJson).sessions.find(
                 (session) => session.sessionId === 's-waiting'
-            )
-        ).toMatchObject({ state: 'waiting', writer: { instance: 'web-1', writing: false } });
+            );
+        };
+        // No listener runs on the data directory.
+        expect(await listed()).toMatchObject(expected);
+        // Another listener (web-2) runs on it now: web-1's lease is still one left behind.
+        const running = lockDataDir(join(dir, 'data'), 'web-2');
+        try {
+            expect(await listed()).toMatchObject(expected);
+        } finally {
+            running.release();
+        }
     });
 
     it('--event and --search narrow the list', async () => {

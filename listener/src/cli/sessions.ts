@@ -4,10 +4,24 @@
 // Only reads: the listener may be writing the same store meanwhile.
 import { DEFAULT_SESSIONS_LIMIT, MAX_SESSIONS_LIMIT, readSessions } from '../admin/views.ts';
 import type { SessionsPage, SessionView } from '../admin/views.ts';
+import { listenerOnDataDir } from '../store/data-dir-lock.ts';
+import type { RunningListener } from '../store/store.ts';
 import { InvalidCursorError } from '../sync/person-status.ts';
 import type { CliCommand } from './command.ts';
 import { CliError, instanceUrlFrom, withStore } from './context.ts';
 import { formatTable } from './table.ts';
+
+/**
+ * The listener running on the store, for the sessions' writers: on the embedded store, the holder of the data
+ * directory (a lease of anyone else was left by a stopped listener); on PostgreSQL nobody can tell from here.
+ */
+function runningListener(config: { databaseUrl?: string | null; dataDir: string }): RunningListener {
+    if (config.databaseUrl) return { embedded: false, instanceId: null };
+    const holder = listenerOnDataDir(config.dataDir);
+    // A listener that is starting has not written who it is yet: no lease is called left behind meanwhile.
+    if (holder === 'unknown') return { embedded: false, instanceId: null };
+    return { embedded: true, instanceId: holder?.instanceId ?? null };
+}
 
 const HELP_HINT = 'Run "livestorm-sf sessions list --help" for its options.';
 
@@ -177,7 +191,8 @@ export const sessionsList: CliCommand = {
                         store,
                         settings,
                         instanceUrl: () => instanceUrlFrom(ctx),
-                        livestormConfigured: Boolean(ctx.env.LIVESTORM_API_TOKEN?.trim())
+                        livestormConfigured: Boolean(ctx.env.LIVESTORM_API_TOKEN?.trim()),
+                        running: runningListener(config)
                     },
                     { ...(q ? { q } : {}), ...(eventId ? { eventId } : {}), limit, cursor }
                 );

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, lockDataDir, LOCK_FILE_NAME } from './data-dir-lock.ts';
+import { DataDirInUseError, listenerOnDataDir, lockDataDir, LOCK_FILE_NAME } from './data-dir-lock.ts';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
 
 const lockModule = path.join(import.meta.dirname, 'data-dir-lock.ts');
@@ -74,6 +74,20 @@ describe('one listener per data directory', () => {
         expect(() => lockDataDir(dir, 'web-2')).toThrow(DataDirInUseError);
         first.release();
         lockDataDir(dir, 'web-2').release();
+    });
+
+    it('the command line can tell which listener runs on a data directory, without keeping it from starting', () => {
+        dir = mkdtempSync(path.join(tmpdir(), 'lsf-lock-'));
+        const dataDir = path.join(dir, 'data');
+        expect(listenerOnDataDir(dataDir)).toBeNull();
+        const first = lockDataDir(dataDir, 'web-1');
+        expect(listenerOnDataDir(dataDir)).toMatchObject({ instanceId: 'web-1', pid: process.pid });
+        first.release();
+        expect(listenerOnDataDir(dataDir)).toBeNull();
+        // Looking took the lock for an instant and gave it back: a listener starts as before.
+        const second = lockDataDir(dataDir, 'web-2');
+        expect(listenerOnDataDir(dataDir)).toMatchObject({ instanceId: 'web-2' });
+        second.release();
     });
 
     it('creates the data directory, the lock and the store readable by their owner only', async () => {

@@ -8,7 +8,7 @@
 // lock; another connection then gets SQLITE_BUSY from its own `BEGIN IMMEDIATE`, but may still read the file (a
 // RESERVED lock admits SHARED locks). So the holder first commits who it is, then keeps a transaction open that writes
 // nothing, and a listener that is refused can still read who holds the directory and say so.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -17,6 +17,9 @@ import { DatabaseSync } from 'node:sqlite';
 export const LOCK_FILE_NAME = 'livestorm-sf.lock';
 
 const SQLITE_BUSY = 5;
+
+/** How long a listener starting retries a lock found taken, in case it was the command line looking (ms). */
+const PROBE_GRACE_MS = 1000;
 
 /** Who holds a data directory: written by the holder, read by a listener that is refused. */
 export interface DataDirHolder {
@@ -100,7 +103,12 @@ export function lockDataDir(dataDir: string, instanceId: string): DataDirLock {
     };
     try {
         db.exec('PRAGMA busy_timeout = 0');
-        if (!hold()) refuse();
+        // The command line looks at the lock for an instant (listenerOnDataDir): a listener starting then waits it out.
+        const deadline = Date.now() + PROBE_GRACE_MS;
+        while (!hold()) {
+            if (Date.now() > deadline) refuse();
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        }
         const holder: DataDirHolder = { instanceId, pid: process.pid, host: hostname(), since: Date.now() };
         db.exec(
             'CREATE TABLE IF NOT EXISTS holder (instance_id TEXT, pid INTEGER, host TEXT, since INTEGER)'
@@ -127,5 +135,29 @@ export function lockDataDir(dataDir: string, instanceId: string): DataDirLock {
     } catch (error) {
         if (db.isOpen) db.close();
         throw error;
+    }
+}
+
+/**
+ * Who runs on the data directory, for the command line, which reads the store beside a running listener: the holder
+ * of the lock, null when no listener runs, or 'unknown' when one runs but has not written who it is (it is starting).
+ * Looks by taking the lock for an instant (a listener starting meanwhile waits for it: lockDataDir); never creates it.
+ */
+export function listenerOnDataDir(dataDir: string): DataDirHolder | null | 'unknown' {
+    const file = path.join(dataDir, LOCK_FILE_NAME);
+    if (!existsSync(file)) return null;
+    const db = new DatabaseSync(file);
+    try {
+        db.exec('PRAGMA busy_timeout = 0');
+        try {
+            db.exec('BEGIN IMMEDIATE');
+        } catch (error) {
+            if (!isBusy(error)) throw error;
+            return readHolder(db) ?? 'unknown';
+        }
+        db.exec('ROLLBACK');
+        return null;
+    } finally {
+        db.close();
     }
 }

@@ -215,8 +215,14 @@ export interface RunningListener {
  * outlasted the shutdown grace). It still keeps the session until it expires, so that a write the stopped listener had
  * in flight is never repeated by the next. On PostgreSQL the holder may be another live instance: always false there.
  */
-export function leaseLeftByStoppedListener(lease: SessionLease, running: RunningListener, nowMs: number): boolean {
-    return running.embedded && !lease.released && lease.expiresAt > nowMs && lease.owner !== running.instanceId;
+export function leaseLeftByStoppedListener(
+    lease: SessionLease,
+    running: RunningListener,
+    nowMs: number
+): boolean {
+    return (
+        running.embedded && !lease.released && lease.expiresAt > nowMs && lease.owner !== running.instanceId
+    );
 }
 
 export interface LeaseGrant {
