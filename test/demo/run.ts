@@ -97,7 +97,14 @@ const convertedLead = emulator.inspect.insert('Lead', {
 });
 const converted = emulator.inspect.convertLead(convertedLead);
 existingEmails.push(convertedEmail);
-line(`  org before: ${existingContacts} Contacts, ${existingLeads + 1} Leads (1 converted to a Contact)`);
+// The org as it is before the webinar, read back from it: what the summary tells apart as new or reused.
+const contactsBefore = new Set(emulator.inspect.records('Contact').map((row) => String(row.Id)));
+const leadsBefore = emulator.inspect.records('Lead');
+const leadIdsBefore = new Set(leadsBefore.map((row) => String(row.Id)));
+const convertedBefore = leadsBefore.filter((row) => row.IsConverted === true).length;
+line(
+    `  org before: ${contactsBefore.size} Contacts, ${leadsBefore.length} Leads (${convertedBefore} converted to a Contact)`
+);
 line();
 
 const sessionIdRef: { id?: string } = {};
@@ -141,12 +148,27 @@ for (const member of members)
     byStatus.set(String(member.Status), (byStatus.get(String(member.Status)) ?? 0) + 1);
 const replays = members.filter((member) => member.Livestorm_Replay_Status__c).length;
 const leads = emulator.inspect.records('Lead');
-const newLeads = leads.length - existingLeads - 1;
-const viaContacts = members.filter((member) => member.ContactId && !member.LeadId).length;
+const contacts = emulator.inspect.records('Contact');
+const newLeads = leads.filter((row) => !leadIdsBefore.has(String(row.Id))).length;
+const newContacts = contacts.filter((row) => !contactsBefore.has(String(row.Id))).length;
+const viaContacts = members.filter((member) => contactsBefore.has(String(member.ContactId))).length;
+const viaLeads = members.filter((member) => leadIdsBefore.has(String(member.LeadId))).length;
 const viaConverted = members.some((member) => member.ContactId === converted.contactId);
+// Leads and Contacts sharing an address (a converted Lead lives on as its Contact and is not counted).
+const byEmail = new Map<string, number>();
+for (const row of [...leads.filter((lead) => lead.IsConverted !== true), ...contacts]) {
+    const email = String(row.Email ?? '').toLowerCase();
+    if (email) byEmail.set(email, (byEmail.get(email) ?? 0) + 1);
+}
+const duplicates = [...byEmail.values()].reduce((sum, count) => sum + count - 1, 0);
 const failures = await stack.store.listFailures(100);
 const calls = emulator.inspect.calls();
 const participants = summary.people.filter((person) => person.role === 'participant').length;
+const teamMembers = summary.people.filter((person) => person.role === 'team_member');
+const teamInOrg = teamMembers.filter((person) =>
+    [...leads, ...contacts].some((row) => String(row.Email ?? '').toLowerCase() === person.email)
+).length;
+const webhooks = sender.stats();
 
 line();
 line('What happened in the org');
@@ -165,12 +187,14 @@ line(
     `  Members       ${members.length}: ${[...byStatus].map(([status, count]) => `${count} ${status}`).join(', ')}; ${replays} with a Replay Status`
 );
 line(
-    `  People        ${newLeads} new Leads; ${viaContacts} members through existing Contacts${viaConverted ? ' (incl. the converted Lead’s Contact)' : ''}; existing Leads reused, not duplicated`
+    `  People        ${newLeads} new Leads${newContacts ? `, ${newContacts} new Contacts` : ''}; ${viaContacts} members through existing Contacts${viaConverted ? ' (incl. the converted Lead’s Contact)' : ''}, ${viaLeads} through existing Leads; ${duplicates} duplicate Leads or Contacts`
 );
 line(
     `  Card counts   registrants ${campaign.Livestorm_Registrants__c}, attendees ${campaign.Livestorm_Attendees__c}, no-shows ${campaign.Livestorm_No_Shows__c}, replay viewers ${campaign.Livestorm_Replay_Viewers__c}`
 );
-line(`  Team members  ${summary.people.length - participants} not synced (hosts), as configured`);
+line(
+    `  Team members  ${teamMembers.length - teamInOrg} of ${teamMembers.length} not synced (hosts), as configured`
+);
 if (failures.length) {
     line(
         `  Kept for you  ${failures.length} registrant(s) with an error, visible on the admin page and retryable:`
@@ -195,7 +219,7 @@ line(
     `  Livestorm API calls: ${simulator.calls().total} (event title, session details) — never one per person`
 );
 line(
-    `  Webhooks delivered: ${sender.stats().sent} (incl. ${sender.stats().duplicates} duplicates), all acknowledged; ${elapsed()} in all`
+    `  Webhooks: ${webhooks.sent} delivered and acknowledged (incl. ${webhooks.duplicates} duplicates), ${webhooks.abandoned + webhooks.dropped} not acknowledged; ${elapsed()} in all`
 );
 line();
 if (values.keep) {
