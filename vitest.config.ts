@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // LWC tests are Jest's (sfdx-lwc-jest) and stay out of here.
 export default defineConfig({
     test: {
+        // One temporary directory per run, removed at its end (test/support/temp-root.ts).
+        globalSetup: ['test/support/temp-root.ts'],
         projects: [
             {
                 test: {

@@ -1,7 +1,7 @@
 // Runs every suite — LWC (Jest), listener unit, emulators, metadata checks, end-to-end (Vitest) — and prints one
 // closing line "N passed, N failed" that sums them all. Exits non-zero when anything failed or did not run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,9 @@ interface SuiteCount {
     ran: boolean;
 }
 
+// The suites' JSON reports, read once they end; removed when this script exits (also after an error).
 const outDir = mkdtempSync(join(tmpdir(), 'lsf-tests-'));
+process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 const bin = (name: string) => join(import.meta.dirname, '..', 'node_modules', '.bin', name);
 
 function run(command: string, args: string[]): number {

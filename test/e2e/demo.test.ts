@@ -63,7 +63,12 @@ describe('npm run demo', () => {
         const demo = spawn(
             node,
             [join(repositoryRoot, 'test/demo/run.ts'), '--registrants', '60', '--latency', '0', '--keep'],
-            { cwd: startedIn, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } }
+            {
+                cwd: startedIn,
+                // TMPDIR: the demo's own temporary directory stays in the test run's (removed with it, also when
+                // this test fails and the demo is killed before it can remove it).
+                env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TMPDIR: tmpdir() }
+            }
         );
         let output = '';
         demo.stdout.on('data', (chunk) => (output += String(chunk)));

@@ -1,6 +1,6 @@
 // What goes wrong in production, end to end: Salesforce 5xx storms, expired sessions, the daily limit, row locks,
 // records Salesforce rejects, duplicate rules, missing per-person webhooks. Nothing acknowledged is lost.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startStack } from '../support/stack.ts';
 import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
@@ -64,11 +64,13 @@ describe('resilience', () => {
 
     it('the JWT bearer flow signs an assertion the org verifies with the certificate', async () => {
         const { generateKeyPairSync } = await import('node:crypto');
-        const { writeFile, mkdtemp } = await import('node:fs/promises');
+        const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
         const { tmpdir } = await import('node:os');
         const { join } = await import('node:path');
         const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        const keyFile = join(await mkdtemp(join(tmpdir(), 'lsf-jwt-')), 'server.key');
+        const keyDir = await mkdtemp(join(tmpdir(), 'lsf-jwt-'));
+        onTestFinished(() => rm(keyDir, { recursive: true, force: true }));
+        const keyFile = join(keyDir, 'server.key');
         await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
         stack = await startStack({
             salesforce: { jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },

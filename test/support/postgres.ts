@@ -65,8 +65,10 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
     const binary = await postgresBinary();
     if (binary) await letPostgresReach(binary);
     const baseDir = await mkdtemp(path.join(os.tmpdir(), 'livestorm-sf-pg-'));
-    // The server runs as the unprivileged "postgres" user, which must be able to reach its data directory.
+    // The server runs as the unprivileged "postgres" user, which must be able to reach its data directory (also when
+    // the temporary directory is itself a private one, as in a test run: test/support/temp-root.ts).
     await chmod(baseDir, 0o755);
+    await letPostgresReach(path.join(baseDir, 'data'));
     const port = await freePort();
     const logs: string[] = [];
     const server: EmbeddedPostgres = new Server({
@@ -85,6 +87,8 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
         await server.initialise();
         await server.start();
     } catch (error) {
+        await server.stop().catch(() => {});
+        await rm(baseDir, { recursive: true, force: true });
         throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`);
     }
     const urlOf = (database: string) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;

@@ -188,10 +188,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         configFile,
         stopListener,
         async close() {
-            await stopListener();
-            await emulator.close();
-            await simulator.close();
-            if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+            try {
+                await stopListener();
+                await emulator.close();
+                await simulator.close();
+            } finally {
+                if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+            }
         }
     };
 }

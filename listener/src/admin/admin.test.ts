@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PersonRow, SessionRow } from '../store/store.ts';
 import type { PersonState, SessionState } from '../store/state.ts';
 import { parseSettings } from '../config/settings.ts';
@@ -486,13 +486,12 @@ describe('admin API', () => {
 describe('admin settings API', () => {
     describe('settings', () => {
         async function appWithConfigFile() {
-            const { mkdtemp, readFile } = await import('node:fs/promises');
+            const { mkdtemp, readFile, rm } = await import('node:fs/promises');
             const { tmpdir } = await import('node:os');
             const { join } = await import('node:path');
-            const configFile = join(
-                await mkdtemp(join(tmpdir(), 'lsf-settings-')),
-                'livestorm-sf.config.json'
-            );
+            const dir = await mkdtemp(join(tmpdir(), 'lsf-settings-'));
+            onTestFinished(() => rm(dir, { recursive: true, force: true }));
+            const configFile = join(dir, 'livestorm-sf.config.json');
             return { ...createTestApp({ env: { CONFIG_FILE: configFile } }), configFile, readFile };
         }
 

@@ -1,9 +1,9 @@
 // The admin views as a browser gets them: confirmations after actions come from the server, never from the query
 // string; the settings box keeps the admin's text with each problem's line and column.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { adminBrowser } from '../../test/admin-browser.ts';
 import { ADMIN_TOKEN, createTestApp, postWebhook } from '../../test/test-app.ts';
 
@@ -16,7 +16,9 @@ async function signedIn(env: Record<string, string> = {}) {
 }
 
 async function withConfigFile() {
-    const configFile = join(await mkdtemp(join(tmpdir(), 'lsf-settings-')), 'livestorm-sf.config.json');
+    const dir = await mkdtemp(join(tmpdir(), 'lsf-settings-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const configFile = join(dir, 'livestorm-sf.config.json');
     return { ...(await signedIn({ CONFIG_FILE: configFile })), configFile };
 }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, configWarnings, parseEnv, parseStoreEnv, secretValues } from './env.ts';
 import type { Env } from './env.ts';
 
@@ -202,6 +202,7 @@ describe('parseEnv', () => {
 
     it('reads the default API version from the given sfdx-project.json', () => {
         const dir = mkdtempSync(join(tmpdir(), 'env-test-'));
+        onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
         const file = join(dir, 'sfdx-project.json');
         writeFileSync(file, JSON.stringify({ sourceApiVersion: '64.0' }));
         expect(parseEnv({ ...base, ...token }, { sfdxProjectFile: file }).salesforce.apiVersion).toBe('64.0');
