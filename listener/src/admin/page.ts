@@ -68,8 +68,8 @@ export function overviewPage(health: HealthView, notice?: Notice): Fragment {
                         <td class="num">${usage}</td>
                     </tr>
                     <tr>
-                        <th scope="row">Last write to Salesforce</th>
-                        <td class="num">${when(health.lastSyncAt)}</td>
+                        <th scope="row">Last write to Salesforce (a person or a Campaign)</th>
+                        <td class="num">${health.lastSyncAt === null ? 'never' : when(health.lastSyncAt)}</td>
                     </tr>
                 </tbody>
             </table>

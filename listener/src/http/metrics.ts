@@ -171,9 +171,12 @@ export async function renderMetrics(
         family('livestorm_sf_ready', 'gauge', 'The store is open and the engine runs.', [
             ['', health.ready ? 1 : 0]
         ]),
-        family('livestorm_sf_last_sync_timestamp_seconds', 'gauge', 'When the last sync batch finished.', [
-            ['', health.lastSyncAt === null ? 0 : health.lastSyncAt / 1000]
-        ])
+        family(
+            'livestorm_sf_last_sync_timestamp_seconds',
+            'gauge',
+            'When Salesforce last accepted a write of a person or a Campaign (Unix seconds, kept across restarts; 0: never).',
+            [['', health.lastSyncAt === null ? 0 : health.lastSyncAt / 1000]]
+        )
     ];
     return families.join('\n') + '\n';
 }

@@ -70,6 +70,12 @@ export interface PersistedEngineSides extends EngineSides {
 export interface EngineHealth extends EngineSides {
     /** The store is open and the engine loop runs (Salesforce may still be retrying). */
     ready: boolean;
+    /**
+     * When the listener last wrote to Salesforce (ms since epoch): the end of the last sync pass in which Salesforce
+     * accepted a person (Lead/Contact and CampaignMember) or the session's Campaign. Passes that wrote nothing — no call
+     * needed, lookups only, every record refused, dry run — do not move it. Kept in the store across restarts (saved at
+     * most every 5 s, and at stop); null when nothing was ever written.
+     */
     lastSyncAt: number | null;
     apiUsage: { used: number; limit: number } | null;
     pendingDeliveries: number;

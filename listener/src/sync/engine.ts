@@ -88,6 +88,14 @@ const FOLD_ROUND = 100;
 /** Setting: 'to discover' from the first start until the sessions then upcoming in Livestorm were read, 'discovered'. */
 const EXISTING_SESSIONS_SETTING = 'existingSessions';
 
+/**
+ * Setting: when the listener last wrote to Salesforce (ms since epoch; EngineHealth.lastSyncAt), read at start so a
+ * restart does not forget it. Saved at most once per LAST_WRITE_SAVE_INTERVAL_MS, and at stop.
+ */
+export const LAST_WRITE_SETTING = 'lastSalesforceWriteAt';
+/** The last write is saved to the store at most this often (ms): a busy engine writes many passes a second. */
+const LAST_WRITE_SAVE_INTERVAL_MS = 5_000;
+
 /** People of a session read from the Livestorm API are folded this many at a time. */
 const RECONCILE_FOLD_SIZE = 500;
 /** Sessions read per page when the engine walks all of them. */
@@ -189,7 +197,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         livestormNextAttemptAt: null
     };
     let persistedSides = '';
+    /** EngineHealth.lastSyncAt: the end of the last pass Salesforce accepted a write of a person or a Campaign in. */
     let lastSyncAt: number | null = null;
+    /** When (Date.now) lastSyncAt was last saved; the timer of the next save, while one is due; the save running. */
+    let lastWriteSavedAt = -Infinity;
+    let lastWriteTimer: NodeJS.Timeout | undefined;
+    let lastWriteSaving: Promise<void> = Promise.resolve();
     let pendingDeliveries = 0;
     let dirtySessions = 0;
     let lastRefreshAt = now();
@@ -298,6 +311,46 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 'the health of Salesforce and Livestorm could not be saved in the store'
             );
         });
+    }
+
+    function saveLastWrite(): Promise<void> {
+        if (lastWriteTimer) clearTimeout(lastWriteTimer);
+        lastWriteTimer = undefined;
+        lastWriteSavedAt = Date.now();
+        const value = lastSyncAt;
+        lastWriteSaving = lastWriteSaving.then(() =>
+            store
+                .setSetting(LAST_WRITE_SETTING, value)
+                .catch((error: unknown) =>
+                    logger.warn(
+                        { err: error },
+                        'the time of the last write to Salesforce could not be saved in the store'
+                    )
+                )
+        );
+        return lastWriteSaving;
+    }
+
+    /**
+     * A pass wrote to Salesforce: the health says so at once, the store within LAST_WRITE_SAVE_INTERVAL_MS (one
+     * setting write for any number of passes meanwhile).
+     */
+    function noteWrite() {
+        lastSyncAt = now();
+        if (lastWriteTimer) return;
+        const wait = lastWriteSavedAt + LAST_WRITE_SAVE_INTERVAL_MS - Date.now();
+        if (wait <= 0) {
+            void saveLastWrite();
+            return;
+        }
+        lastWriteTimer = setTimeout(() => void saveLastWrite(), wait);
+        lastWriteTimer.unref?.();
+    }
+
+    /** The last write saved by an earlier run (or another instance on the same database), unless one is newer here. */
+    async function loadLastWrite() {
+        const stored = await store.getSetting<number>(LAST_WRITE_SETTING);
+        if (typeof stored === 'number' && (lastSyncAt === null || stored > lastSyncAt)) lastSyncAt = stored;
     }
 
     function setSalesforce(
@@ -953,7 +1006,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             event
         );
         connected();
-        lastSyncAt = now();
+        // A pass that called Salesforce without any write accepted (lookups only, every record refused) or needed no
+        // call at all (a team member settled, nothing left to write) is not a write.
+        if (result.synced > 0 || result.campaignWritten) noteWrite();
         if (result.apiCalls > 0) {
             await store.appendSyncLog({
                 at: now(),
@@ -1196,6 +1251,12 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             running = true;
             started = true;
             persistSides();
+            await loadLastWrite().catch((error: unknown) =>
+                logger.warn(
+                    { err: error },
+                    'the time of the last write to Salesforce could not be read from the store'
+                )
+            );
             await firstStart().catch((error: unknown) =>
                 logger.warn({ err: error }, 'the first start could not be read from or recorded in the store')
             );
@@ -1209,6 +1270,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             timer = undefined;
             await ticking;
             await Promise.allSettled([...inFlight.values()]);
+            // A save still waiting for its interval is done now: the next start reads the last write.
+            if (lastWriteTimer) await saveLastWrite();
+            await lastWriteSaving;
         },
         notify() {
             schedule(Math.min(settings.batchWindowMs, 50));

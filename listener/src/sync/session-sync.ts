@@ -124,6 +124,8 @@ export interface SessionSyncResult {
     more: boolean;
     campaignCreated: boolean;
     campaignRecreated: boolean;
+    /** Salesforce accepted a write of the session's Campaign in this pass (created, upserted or its fields updated). */
+    campaignWritten: boolean;
 }
 
 /** What matching needs of a person in a pass. */
@@ -276,7 +278,8 @@ export async function syncSession(
         failed: 0,
         more: false,
         campaignCreated: false,
-        campaignRecreated: false
+        campaignRecreated: false,
+        campaignWritten: false
     };
     const [loaded] = await store.getSessions([sessionId]);
     if (!loaded) return result;
@@ -569,6 +572,7 @@ export async function syncSession(
                     );
                 }
                 result.campaignCreated = createdByUs;
+                result.campaignWritten = true;
                 logger.info(
                     { sessionId, campaignId, created: createdByUs },
                     createdByUs ? 'Campaign created' : 'existing Campaign linked'
@@ -955,7 +959,10 @@ export async function syncSession(
                             { sessionId, campaignId, error },
                             'the Campaign fields could not be updated'
                         );
-                } else session = { ...session, syncedVersion: session.version };
+                } else {
+                    session = { ...session, syncedVersion: session.version };
+                    result.campaignWritten = true;
+                }
             }
         }
 

@@ -1,0 +1,96 @@
+// What an admin reads on the Health page, /healthz and /metrics must be true: the last write to Salesforce is not
+// forgotten at a restart, every session with people not yet written is counted whatever they wait for, and a
+// Salesforce that stops answering leaves "connected" once the request timeout is over.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkAndClose } from '../support/invariant.ts';
+import { hoursFromNow } from '../support/org.ts';
+import { startStack } from '../support/stack.ts';
+import type { Stack } from '../support/stack.ts';
+
+let stack: Stack | undefined;
+let dataDir: string | undefined;
+afterEach(async () => {
+    await checkAndClose(stack);
+    stack = undefined;
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+});
+
+async function session(current: Stack, title = 'Admin truth') {
+    const event = current.simulator.state.createEvent({ title });
+    await current.sender.deliver('event.created', event);
+    const created = current.simulator.state.createSession(event.id, { startsAt: hoursFromNow(3) });
+    await current.sender.deliver('session.created', created);
+    return created;
+}
+
+async function register(current: Stack, sessionId: string, count: number, prefix: string) {
+    const people = Array.from({ length: count }, (_, index) =>
+        current.simulator.state.register(sessionId, {
+            firstName: `${prefix}${index}`,
+            lastName: 'Person',
+            email: `${prefix}${index}@example.com`
+        })
+    );
+    await Promise.all(people.map((person) => current.sender.deliver('people.registered', person)));
+    return people;
+}
+
+/** The value of one unlabelled gauge of /metrics. */
+async function gauge(current: Stack, name: string): Promise<number> {
+    const text = await (await fetch(`${current.listenerUrl}/metrics`)).text();
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!match) throw new Error(`/metrics has no ${name}`);
+    return Number(match[1]);
+}
+
+describe('the last write to Salesforce', () => {
+    it('is still known after a restart, in the health and the /metrics gauge', async () => {
+        dataDir = await mkdtemp(join(tmpdir(), 'lsf-truth-'));
+        stack = await startStack({ dataDir });
+        const created = await session(stack);
+        await register(stack, created.id, 3, 'before');
+        await stack.engine.whenIdle();
+        const written = stack.engine.health().lastSyncAt;
+        expect(written).not.toBeNull();
+        const passes = (await stack.store.listSyncLog(10)).length;
+        await stack.close();
+
+        stack = await startStack({ dataDir });
+        // Nothing is dirty: the new listener writes nothing, yet the last write is the one before the restart.
+        await stack.engine.whenIdle();
+        expect((await stack.store.listSyncLog(10)).length).toBe(passes);
+        expect(stack.engine.health().lastSyncAt).toBe(written);
+        expect(await gauge(stack, 'livestorm_sf_last_sync_timestamp_seconds')).toBe(written! / 1000);
+    });
+
+    it('is not moved by a pass that wrote nothing to Salesforce', async () => {
+        stack = await startStack();
+        const created = await session(stack);
+        await register(stack, created.id, 1, 'written');
+        await stack.engine.whenIdle();
+        const written = stack.engine.health().lastSyncAt;
+        expect(written).not.toBeNull();
+        const callsBefore = stack.emulator.inspect.callCount();
+        // A host of the session: team members are not synced (syncTeamMembers is false), so its pass settles the
+        // person without any API call.
+        const host = stack.simulator.state.register(created.id, {
+            firstName: 'Host',
+            lastName: 'Person',
+            email: 'host@example.com',
+            role: 'team_member'
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await stack.sender.deliver('people.registered', host);
+        await stack.engine.whenIdle();
+        expect((await stack.store.getPeople(created.id)).map((person) => person.state.role).sort()).toEqual([
+            'participant',
+            'team_member'
+        ]);
+        expect(stack.emulator.inspect.callCount()).toBe(callsBefore);
+        expect(stack.engine.health().lastSyncAt).toBe(written);
+    });
+});
