@@ -760,6 +760,75 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
                 );
             });
 
+            it('counts, by event, every session with changes not yet written, due or not, set aside excepted', async () => {
+                await store.commitFold(
+                    foldCommit({
+                        sessions: [
+                            sessionRow('campaign-change', { version: 2, syncedVersion: 1 }),
+                            sessionRow('campaign-retry-later', {
+                                version: 2,
+                                syncedVersion: 1,
+                                failure: failure(9_000, 900)
+                            }),
+                            sessionRow('person-retry-later', { version: 1, syncedVersion: 1 }),
+                            sessionRow('blocked-by-session', {
+                                version: 1,
+                                syncedVersion: 1,
+                                failure: failure(9_000, 900)
+                            }),
+                            sessionRow('both-dirty', { eventId: 'event-2', version: 3, syncedVersion: 1 }),
+                            sessionRow('synced', { version: 2, syncedVersion: 2 }),
+                            sessionRow('only-failed', { version: 1, syncedVersion: 1 }),
+                            sessionRow('set-aside', { version: 2, syncedVersion: 0 })
+                        ],
+                        people: [
+                            personRow('person-retry-later', 'p1', {
+                                version: 1,
+                                syncedVersion: 0,
+                                failure: failure(9_000, 1)
+                            }),
+                            personRow('person-retry-later', 'p2', {
+                                version: 2,
+                                syncedVersion: 0,
+                                failure: failure(9_500, 1)
+                            }),
+                            personRow('blocked-by-session', 'p1', { version: 1, syncedVersion: 0 }),
+                            personRow('both-dirty', 'p1', {
+                                eventId: 'event-2',
+                                version: 1,
+                                syncedVersion: 0
+                            }),
+                            personRow('synced', 'p1', { version: 2, syncedVersion: 2 }),
+                            personRow('only-failed', 'p1', {
+                                version: 1,
+                                syncedVersion: 1,
+                                failure: failure(9, 8)
+                            }),
+                            personRow('set-aside', 'p1', { version: 1, syncedVersion: 0 }),
+                            personRow('no-session-row', 'p1', {
+                                eventId: 'event-3',
+                                version: 1,
+                                syncedVersion: 0
+                            })
+                        ]
+                    })
+                );
+                const [aside] = await store.getSessions(['set-aside']);
+                await store.saveSyncedSession({ ...aside!, setAside: { reason: 'ended before', at: 1 } });
+                const byEvent = await store.waitingSessionsByEvent();
+                expect([...byEvent].sort((a, b) => a.eventId.localeCompare(b.eventId))).toEqual([
+                    { eventId: 'event-1', sessions: 4 },
+                    { eventId: 'event-2', sessions: 1 },
+                    { eventId: 'event-3', sessions: 1 }
+                ]);
+                // The dirty selection at the same time leaves out what is not due: the count does not.
+                expect(await store.dirtySessionIds(1_000)).toEqual([
+                    'both-dirty',
+                    'campaign-change',
+                    'no-session-row'
+                ]);
+            });
+
             it('keeps a session set aside, with its reason, out of the dirty selection until it is cleared', async () => {
                 await store.commitFold(
                     foldCommit({

@@ -171,6 +171,9 @@ export function createMemoryStore(): MemoryStore {
         async dirtySessionIds() {
             return [];
         },
+        async waitingSessionsByEvent() {
+            return [];
+        },
         async dirtyPeople() {
             return [];
         },

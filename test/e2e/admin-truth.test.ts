@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkAndClose } from '../support/invariant.ts';
-import { hoursFromNow } from '../support/org.ts';
+import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
+import { campaignOf, hoursFromNow, membersOf } from '../support/org.ts';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
 
@@ -92,5 +92,64 @@ describe('the last write to Salesforce', () => {
         ]);
         expect(stack.emulator.inspect.callCount()).toBe(callsBefore);
         expect(stack.engine.health().lastSyncAt).toBe(written);
+    });
+});
+
+describe('sessions with changes not yet written', () => {
+    it('are counted while Salesforce refuses the credentials, from the start', async () => {
+        stack = await startStack({ salesforce: { faults: { expireTokens: true } } });
+        endsUnsettled(stack);
+        const first = await session(stack, 'First');
+        const second = await session(stack, 'Second');
+        await register(stack, first.id, 2, 'first');
+        await register(stack, second.id, 3, 'second');
+        await expect
+            .poll(() => stack!.engine.health().salesforce.state, { timeout: 10_000 })
+            .toBe('refused_credentials');
+        await expect
+            .poll(async () => (await stack!.store.countPendingDeliveries()) === 0, { timeout: 10_000 })
+            .toBe(true);
+        await expect.poll(() => stack!.engine.health().dirtySessions, { timeout: 5_000 }).toBe(2);
+        expect(await gauge(stack, 'livestorm_sf_dirty_sessions')).toBe(2);
+    });
+
+    it('are counted while their people wait for a retry later', async () => {
+        // The engine's clock can be stopped: then a retry time in the future never comes.
+        let stoppedAt: number | null = null;
+        stack = await startStack({ engineClock: () => stoppedAt ?? Date.now() });
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        expect(stack.engine.health().dirtySessions).toBe(0);
+        // Every member write on the Campaign fails UNABLE_TO_LOCK_ROW: the people wait for their retry time.
+        stack.emulator.inspect.setFaults({ injectLockErrors: 1_000 });
+        await register(stack, created.id, 2, 'locked');
+        await expect
+            .poll(
+                async () =>
+                    (await stack!.store.getPeople(created.id)).filter((p) => p.failure !== null).length,
+                { timeout: 10_000 }
+            )
+            .toBe(2);
+        stoppedAt = Date.now();
+        const retryLater = async () =>
+            (await stack!.store.getPeople(created.id)).every(
+                (person) => person.failure !== null && person.failure.nextAttemptAt > stoppedAt!
+            );
+        await expect.poll(retryLater, { timeout: 10_000 }).toBe(true);
+        // Several polls of the engine (50 ms each) run meanwhile; nobody is due, everybody waits.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await stack.store.dirtySessionIds(stoppedAt)).toEqual([]);
+        expect(stack.engine.health().dirtySessions).toBe(1);
+        expect(await gauge(stack, 'livestorm_sf_dirty_sessions')).toBe(1);
+        stoppedAt = null;
+        stack.emulator.inspect.setFaults({ injectLockErrors: 0 });
+        // whenIdle waits for due work only: the retries come at their time.
+        await expect
+            .poll(() => membersOf(stack!, String(campaignOf(stack!, created.id).Id)).length, {
+                timeout: 30_000
+            })
+            .toBe(2);
+        await stack.engine.whenIdle();
+        await expect.poll(() => stack!.engine.health().dirtySessions, { timeout: 5_000 }).toBe(0);
     });
 });

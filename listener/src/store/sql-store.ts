@@ -570,6 +570,38 @@ export function createSqlStore(driver: SqlDriver): Store {
             return found.map((row) => text(row.session_id));
         },
 
+        // The dirty sessions of dirtySessionIds without the due-time conditions: the same skip-scan over the people's
+        // dirty index (one probe per dirty session), the sessions' dirty index, and a count per event.
+        async waitingSessionsByEvent() {
+            const found = await rows(
+                `WITH RECURSIVE candidates (session_id) AS (
+                     SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
+                     UNION ALL
+                     SELECT (
+                         SELECT min(session_id) FROM people
+                         WHERE version > synced_version AND session_id > candidates.session_id
+                     )
+                     FROM candidates WHERE candidates.session_id IS NOT NULL
+                 ),
+                 waiting (session_id, event_id) AS (
+                     SELECT session_id, event_id FROM sessions
+                     WHERE version > synced_version AND set_aside IS NULL
+                     UNION
+                     SELECT c.session_id, coalesce(
+                         (SELECT s.event_id FROM sessions s WHERE s.session_id = c.session_id),
+                         (SELECT p.event_id FROM people p WHERE p.session_id = c.session_id LIMIT 1)
+                     )
+                     FROM candidates c
+                     WHERE c.session_id IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM sessions s WHERE s.session_id = c.session_id AND s.set_aside IS NOT NULL
+                       )
+                 )
+                 SELECT event_id, count(DISTINCT session_id) AS sessions FROM waiting GROUP BY event_id`
+            );
+            return found.map((row) => ({ eventId: text(row.event_id), sessions: num(row.sessions) }));
+        },
+
         async dirtyPeople(sessionId, now, limit) {
             return (
                 await rows(

@@ -272,6 +272,13 @@ export interface Store {
      * people is, and its failure (if any) is due (nextAttemptAt <= now). A session set aside is never selected.
      */
     dirtySessionIds(now: number): Promise<string[]>;
+    /**
+     * Sessions with changes not yet written to Salesforce — the session row or at least one person dirty — whatever
+     * they wait for (a retry time still to come included), counted per event; sessions set aside are left out.
+     * Computed with COUNTs over the dirty indexes, never by loading the rows: one entry per event that has any.
+     * @returns `{ eventId, sessions }` per event, in no particular order
+     */
+    waitingSessionsByEvent(): Promise<{ eventId: string; sessions: number }[]>;
     /** People of a session that are dirty and due, at most `limit`, oldest registration first. */
     dirtyPeople(sessionId: string, now: number, limit: number): Promise<PersonRow[]>;
     /**

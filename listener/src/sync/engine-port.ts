@@ -79,6 +79,12 @@ export interface EngineHealth extends EngineSides {
     lastSyncAt: number | null;
     apiUsage: { used: number; limit: number } | null;
     pendingDeliveries: number;
+    /**
+     * Sessions of enabled events with people (or Campaign changes) not yet written to Salesforce, whatever they wait
+     * for: Salesforce paused or unreachable, a retry time still to come, another instance's lease, the batch window.
+     * Sessions set aside and people kept with an error (nothing newer to write) are not counted. Counted from the store
+     * at start and at every poll of the engine.
+     */
     dirtySessions: number;
     /** Session leases this engine took over after another instance stopped renewing them (it died or stalled). */
     leaseTakeovers?: number;

@@ -347,6 +347,25 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
         lastWriteTimer.unref?.();
     }
 
+    /**
+     * EngineHealth.dirtySessions from the store: the sessions of enabled events with people or Campaign changes not
+     * yet written, whatever they wait for — Salesforce paused or unreachable, a retry time still to come, another
+     * instance's lease, the batch window, the event title. One grouped COUNT, then the events' switches.
+     */
+    async function countWaitingSessions() {
+        const byEvent = await store.waitingSessionsByEvent();
+        if (byEvent.length === 0) {
+            dirtySessions = 0;
+            return;
+        }
+        const events = new Map((await store.listEvents()).map((event) => [event.eventId, event]));
+        dirtySessions = byEvent.reduce(
+            (total, { eventId, sessions }) =>
+                effectiveEnabled(events.get(eventId), eventId) ? total + sessions : total,
+            0
+        );
+    }
+
     /** The last write saved by an earlier run (or another instance on the same database), unless one is newer here. */
     async function loadLastWrite() {
         const stored = await store.getSetting<number>(LAST_WRITE_SETTING);
@@ -1042,6 +1061,9 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             await yieldToEventLoop();
         }
         pendingDeliveries = await store.countPendingDeliveries();
+        // Before anything that can end the tick early (Salesforce paused, backing off or not connected yet): people
+        // wait then too.
+        await countWaitingSessions();
         if (!running) return;
 
         // 2. Salesforce: paused (the daily allocation or the budget: probe /limits once per interval), backing off, or
@@ -1127,7 +1149,6 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
 
         // 4. dirty sessions, in parallel across sessions, one pass per session at a time
         const dirty = await store.dirtySessionIds(now());
-        dirtySessions = dirty.length;
         for (const sessionId of dirty) {
             if (inFlight.size >= concurrency) break;
             if (inFlight.has(sessionId)) continue;
@@ -1152,6 +1173,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 .finally(() => {
                     inFlight.delete(sessionId);
                     schedule(leasedElsewhere.has(sessionId) ? pollIntervalMs : 0);
+                    // The pass wrote (or not) what the count was taken before: counted again now, not at the next poll.
+                    return countWaitingSessions().catch((error: unknown) =>
+                        logger.warn({ err: error }, 'the sessions waiting to be written could not be counted')
+                    );
                 });
             inFlight.set(sessionId, run);
         }
@@ -1211,7 +1236,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             if (livestorm) await store.setSetting(EXISTING_SESSIONS_SETTING, 'to discover');
             await store.setSetting('activatedAt', activatedAt);
         }
-        if ((await store.getSetting<string>(EXISTING_SESSIONS_SETTING)) === 'to discover') existingSessionsAt = now();
+        if ((await store.getSetting<string>(EXISTING_SESSIONS_SETTING)) === 'to discover')
+            existingSessionsAt = now();
     }
 
     /**
@@ -1237,7 +1263,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             // A failed listing of the events (the sessions' reads have told the side state already).
             if (error instanceof LivestormApiError) livestormFailed(error);
             existingSessionsAttempts += 1;
-            const delayMs = backoffDelayMs(existingSessionsAttempts, { baseMs: pollIntervalMs, capMs: 3_600_000 });
+            const delayMs = backoffDelayMs(existingSessionsAttempts, {
+                baseMs: pollIntervalMs,
+                capMs: 3_600_000
+            });
             existingSessionsAt = now() + delayMs;
             logger.warn(
                 { err: error, retryInSeconds: Math.round(delayMs / 1000) },
@@ -1259,6 +1288,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             );
             await firstStart().catch((error: unknown) =>
                 logger.warn({ err: error }, 'the first start could not be read from or recorded in the store')
+            );
+            // Known from the start, not from the first tick that reaches Salesforce.
+            await countWaitingSessions().catch((error: unknown) =>
+                logger.warn({ err: error }, 'the sessions waiting to be written could not be counted')
             );
             // Before the first pass, as at every start while it is left to do; its retries are the ticks' work.
             if (existingSessionsAt !== null) await discoverExistingSessions();
