@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
-import { campaignOf, hoursFromNow, membersOf } from '../support/org.ts';
+import { campaignOf, hoursFromNow, leadsByEmail, membersOf } from '../support/org.ts';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
 
@@ -151,5 +151,38 @@ describe('sessions with changes not yet written', () => {
             .toBe(2);
         await stack.engine.whenIdle();
         await expect.poll(() => stack!.engine.health().dirtySessions, { timeout: 5_000 }).toBe(0);
+    });
+});
+
+describe('a Salesforce that stops answering', () => {
+    it('leaves "connected" once a call has waited the request timeout, saying what happened and what to do', async () => {
+        stack = await startStack({ salesforceTimeoutMs: 1_000 });
+        const created = await session(stack);
+        await stack.engine.whenIdle();
+        const healthz = async () =>
+            (await (await fetch(`${stack!.listenerUrl}/healthz`)).json()) as {
+                status: string;
+                salesforce: { state: string; reason: string | null; fix: string | null };
+            };
+        expect((await healthz()).salesforce.state).toBe('connected');
+        // The org takes every call but answers each one only after 3 s: three times the listener's timeout.
+        stack.emulator.inspect.setLatency(3_000);
+        await register(stack, created.id, 2, 'hung');
+        await expect
+            .poll(async () => (await healthz()).salesforce.state, { timeout: 5_000 })
+            .toBe('retrying');
+        const health = await healthz();
+        expect(health.status).toBe('degraded');
+        expect(health.salesforce.reason).toMatch(
+            /^Salesforce did not answer POST \S+ within 1 s \(the listener's request timeout\)/
+        );
+        expect(health.salesforce.reason).toMatch(/nothing is lost/);
+        expect(health.salesforce.fix).toMatch(/status\.salesforce\.com/);
+        // Answering again: the writes the org finished after the listener stopped waiting are found, none doubled.
+        stack.emulator.inspect.setLatency(0);
+        await stack.engine.whenIdle(30_000);
+        expect((await healthz()).salesforce.state).toBe('connected');
+        expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(2);
+        for (const index of [0, 1]) expect(leadsByEmail(stack, `hung${index}@example.com`)).toHaveLength(1);
     });
 });

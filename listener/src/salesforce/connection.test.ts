@@ -1,7 +1,10 @@
-// The assignment header the connection adds: FALSE on every write and every write subrequest, unless the caller set it.
-import { describe, expect, it } from 'vitest';
+// The assignment header the connection adds: FALSE on every write and every write subrequest, unless the caller set it;
+// and the request timeout that fails a call Salesforce never answers.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { leadCreationAssignment } from '../sync/session-sync.ts';
-import { createSalesforceConnection } from './connection.ts';
+import { createSalesforceConnection, SALESFORCE_REQUEST_TIMEOUT_MS, SalesforceError } from './connection.ts';
 
 function recordingConnection() {
     const sent: { method: string; url: string; headers: Record<string, string>; body: unknown }[] = [];
@@ -79,5 +82,68 @@ describe('Sforce-Auto-Assign', () => {
         expect(leadCreationAssignment({ leadAssignment: 'org-rules' })).toBe('TRUE');
         expect(leadCreationAssignment({ leadAssignment: 'none' })).toBe('FALSE');
         expect(leadCreationAssignment({ leadAssignment: '01Q000000000001AAA' })).toBe('01Q000000000001AAA');
+    });
+});
+
+describe('a Salesforce that stops answering', () => {
+    const auth = {
+        mode: 'token',
+        instanceUrl: 'https://example.my.salesforce.com',
+        accessToken: '00Dxx0000001gPL!secret-access-token'
+    } as const;
+    /** A fetch that never answers: it only ends when its signal aborts, as the real fetch does. */
+    const hangingFetch = (async (_url: string, init: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => {
+            init.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+        })) as unknown as typeof fetch;
+
+    afterEach(() => {
+        vi.useRealTimers();
+    });
+
+    it('fails a call after SALESFORCE_REQUEST_TIMEOUT_MS by default, saying so in words an admin understands', async () => {
+        vi.useFakeTimers();
+        const connection = createSalesforceConnection(auth, { apiVersion: '66.0', fetch: hangingFetch });
+        const call = connection.composite([{ method: 'GET', url: 'limits', referenceId: 'limits' }]);
+        const failed = call.then(
+            () => null,
+            (error: unknown) => error
+        );
+        await vi.advanceTimersByTimeAsync(SALESFORCE_REQUEST_TIMEOUT_MS - 1);
+        expect(await Promise.race([failed, Promise.resolve('still waiting')])).toBe('still waiting');
+        await vi.advanceTimersByTimeAsync(1);
+        const error = await failed;
+        expect(error).toBeInstanceOf(SalesforceError);
+        expect(error).toMatchObject({ kind: 'transient', errorCode: 'REQUEST_TIMEOUT', status: null });
+        expect((error as Error).message).toBe(
+            `Salesforce did not answer POST /services/data/v66.0/composite within ${SALESFORCE_REQUEST_TIMEOUT_MS / 1000} s (the listener's request timeout): the org is down or overloaded, or the network drops the connection.`
+        );
+        expect((error as Error).message).not.toContain(auth.accessToken);
+    });
+
+    it('also fails a call whose answer starts and then stalls', async () => {
+        const server = createServer((_request, response) => {
+            response.writeHead(200, { 'content-type': 'application/json' });
+            response.write('{"compositeResponse": [');
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+            const { port } = server.address() as AddressInfo;
+            const connection = createSalesforceConnection(
+                { mode: 'token', instanceUrl: `http://127.0.0.1:${port}`, accessToken: 'token' },
+                { apiVersion: '66.0', timeoutMs: 200 }
+            );
+            const error: unknown = await connection
+                .request('GET', 'limits')
+                .catch((caught: unknown) => caught);
+            expect(error).toBeInstanceOf(SalesforceError);
+            expect(error).toMatchObject({ kind: 'transient', errorCode: 'REQUEST_TIMEOUT' });
+            expect((error as Error).message).toMatch(
+                /^Salesforce did not answer GET \/services\/data\/v66\.0\/limits within 0\.2 s/
+            );
+        } finally {
+            server.closeAllConnections();
+            await new Promise((resolve) => server.close(resolve));
+        }
     });
 });

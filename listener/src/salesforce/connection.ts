@@ -17,7 +17,10 @@ export type ErrorKind =
      * `ConcurrentPerOrgLongTxn Limit exceeded.`): a concurrency limit that clears in seconds; retry with backoff.
      */
     | 'concurrency'
-    /** 5xx, timeouts, connection errors: retry with backoff. */
+    /**
+     * 5xx, connection errors, and calls unanswered within the request timeout (errorCode REQUEST_TIMEOUT, see
+     * SALESFORCE_REQUEST_TIMEOUT_MS): retry with backoff.
+     */
     | 'transient'
     /** Anything else: the request itself is wrong. */
     | 'request';
@@ -83,10 +86,22 @@ export interface SalesforceConnection {
     callCount(): number;
 }
 
+/**
+ * How long the listener waits for Salesforce to answer one API call, in ms (60 s): the whole answer, from sending the
+ * request to the last byte of the body. A call still unanswered then is abandoned and fails with a SalesforceError of
+ * kind 'transient' and errorCode REQUEST_TIMEOUT, which the engine handles like an unreachable org (side state
+ * `retrying`, backoff, people kept waiting). Salesforce itself lets a REST call run up to 10 minutes and counts calls
+ * over 20 s as long-running (reference salesforce.md §4); the listener's largest call, one composite of 5 × 200
+ * records, takes seconds, tens of seconds with heavy triggers and flows. A minute is past that, and bounds how long a
+ * Salesforce that stopped answering is shown as `connected`. Not configurable: no setting of DESIGN's contract covers
+ * it.
+ */
+export const SALESFORCE_REQUEST_TIMEOUT_MS = 60_000;
+
 export interface ConnectionOptions {
     apiVersion: string;
     fetch?: typeof fetch;
-    /** Per request, default 120 s (a composite of 5 × 200 records can take tens of seconds). */
+    /** Per request, from sending it to the end of the answer (ms). Default SALESFORCE_REQUEST_TIMEOUT_MS. */
     timeoutMs?: number;
     tokenProvider?: TokenProvider;
 }
@@ -150,7 +165,7 @@ export function createSalesforceConnection(
 ): SalesforceConnection {
     const apiVersion = options.apiVersion;
     const fetchImpl = options.fetch ?? fetch;
-    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timeoutMs = options.timeoutMs ?? SALESFORCE_REQUEST_TIMEOUT_MS;
     const tokens = options.tokenProvider ?? createTokenProvider(auth, apiVersion);
     let usage: ApiUsage | null = null;
     let calls = 0;
@@ -173,16 +188,28 @@ export function createSalesforceConnection(
         return fresh;
     };
 
+    /**
+     * One call and its whole answer, within timeoutMs.
+     * @throws SalesforceError 'transient' REQUEST_TIMEOUT when the answer is not complete in time, CONNECTION_ERROR
+     *   when the connection fails (refused, reset, DNS)
+     */
     async function send(
         method: string,
         path: string,
         body: unknown,
         headers: Record<string, string>,
         active: SalesforceSession
-    ) {
+    ): Promise<{ response: Response; text: string }> {
         calls += 1;
+        // A timer of this thread's clock (not AbortSignal.timeout): the same for the request and the body it answers.
+        const controller = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+        }, timeoutMs);
         try {
-            return await fetchImpl(`${active.instanceUrl}${absolutePath(path)}`, {
+            const response = await fetchImpl(`${active.instanceUrl}${absolutePath(path)}`, {
                 method,
                 headers: {
                     Authorization: `Bearer ${active.accessToken}`,
@@ -191,9 +218,18 @@ export function createSalesforceConnection(
                     ...headers
                 },
                 body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(timeoutMs)
+                signal: controller.signal
             });
+            return { response, text: await response.text() };
         } catch (error) {
+            if (timedOut)
+                // The path without its query string: a query may hold registrants' e-mail addresses.
+                throw new SalesforceError(
+                    `Salesforce did not answer ${method} ${absolutePath(path).split('?')[0]} within ${timeoutMs / 1000} s (the listener's request timeout): the org is down or overloaded, or the network drops the connection.`,
+                    'transient',
+                    'REQUEST_TIMEOUT',
+                    null
+                );
             const reason = error instanceof Error ? error.message : String(error);
             throw new SalesforceError(
                 `Salesforce at ${active.instanceUrl} cannot be reached: ${reason}`,
@@ -201,6 +237,8 @@ export function createSalesforceConnection(
                 'CONNECTION_ERROR',
                 null
             );
+        } finally {
+            clearTimeout(timer);
         }
     }
 
@@ -212,14 +250,12 @@ export function createSalesforceConnection(
     ): Promise<T> {
         headers = withAutoAssign(method, headers) ?? {};
         let active = await currentSession();
-        let response = await send(method, path, body, headers, active);
-        let text = await response.text();
+        let { response, text } = await send(method, path, body, headers, active);
         if (response.status === 401) {
             const fresh = await refreshSession(active);
             if (fresh) {
                 active = fresh;
-                response = await send(method, path, body, headers, active);
-                text = await response.text();
+                ({ response, text } = await send(method, path, body, headers, active));
             }
         }
         const limitInfo = response.headers.get('sforce-limit-info');

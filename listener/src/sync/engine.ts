@@ -483,6 +483,13 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 `Check the Salesforce credentials (${salesforce.authDescription}) and the integration user; the listener retries on its own, or resume it from the admin page once fixed.`,
                 pausedUntil
             );
+        } else if (error instanceof SalesforceError && error.errorCode === 'REQUEST_TIMEOUT') {
+            setSalesforce(
+                'retrying',
+                `${message} Retrying in ${inSeconds}; nothing is lost: the people of that call wait and are written again, and what Salesforce finished after the listener stopped waiting is found, not created twice.`,
+                "Nothing to do during a Salesforce outage or slowdown (status.salesforce.com): syncing resumes on its own once calls are answered. If it lasts while Salesforce is up, check the network between the listener and the org (proxy, firewall) and the org's triggers and flows on Lead, Contact and CampaignMember, which can make writes slow.",
+                pausedUntil
+            );
         } else if (error instanceof SalesforceError && error.kind === 'concurrency') {
             setSalesforce(
                 'retrying',
