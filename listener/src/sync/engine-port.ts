@@ -83,7 +83,7 @@ export interface EngineHealth extends EngineSides {
      * Sessions of enabled events with people (or Campaign changes) not yet written to Salesforce, whatever they wait
      * for: Salesforce paused or unreachable, a retry time still to come, another instance's lease, the batch window.
      * Sessions set aside and people kept with an error (nothing newer to write) are not counted. Counted from the store
-     * at start and at every poll of the engine.
+     * at start, after every pass, and at least once a second otherwise.
      */
     dirtySessions: number;
     /** Session leases this engine took over after another instance stopped renewing them (it died or stalled). */

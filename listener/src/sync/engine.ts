@@ -95,6 +95,8 @@ const EXISTING_SESSIONS_SETTING = 'existingSessions';
 export const LAST_WRITE_SETTING = 'lastSalesforceWriteAt';
 /** The last write is saved to the store at most this often (ms): a busy engine writes many passes a second. */
 const LAST_WRITE_SAVE_INTERVAL_MS = 5_000;
+/** The ticks count the sessions waiting to be written at most this often (ms); a pass's end counts them at once. */
+const WAITING_COUNT_INTERVAL_MS = 1_000;
 
 /** People of a session read from the Livestorm API are folded this many at a time. */
 const RECONCILE_FOLD_SIZE = 500;
@@ -205,6 +207,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
     let lastWriteSaving: Promise<void> = Promise.resolve();
     let pendingDeliveries = 0;
     let dirtySessions = 0;
+    /** When (Date.now) dirtySessions was last counted. */
+    let waitingCountedAt = -Infinity;
     let lastRefreshAt = now();
     let activatedAt = 0;
     /** When the discovery of the sessions upcoming at the first start runs next; null: done, or running. */
@@ -282,7 +286,10 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             tickRequested = true;
             return ticking;
         }
+        // The count after the tick, whichever step ended it (Salesforce paused, backing off or not connected yet:
+        // people wait then too), off the path of the passes it starts.
         ticking = tick()
+            .finally(() => recountWaitingSessions(false))
             .catch((error: unknown) => logger.error({ err: error }, 'sync engine cycle failed'))
             .finally(() => {
                 ticking = undefined;
@@ -363,6 +370,18 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             (total, { eventId, sessions }) =>
                 effectiveEnabled(events.get(eventId), eventId) ? total + sessions : total,
             0
+        );
+    }
+
+    /**
+     * countWaitingSessions, errors logged: when `force`d (at start, after a pass), else at most once per
+     * WAITING_COUNT_INTERVAL_MS — the ticks run every poll (and every 50 ms while a pipeline waits for its next pass).
+     */
+    async function recountWaitingSessions(force: boolean) {
+        if (!force && Date.now() - waitingCountedAt < WAITING_COUNT_INTERVAL_MS) return;
+        waitingCountedAt = Date.now();
+        await countWaitingSessions().catch((error: unknown) =>
+            logger.warn({ err: error }, 'the sessions waiting to be written could not be counted')
         );
     }
 
@@ -1068,9 +1087,6 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             await yieldToEventLoop();
         }
         pendingDeliveries = await store.countPendingDeliveries();
-        // Before anything that can end the tick early (Salesforce paused, backing off or not connected yet): people
-        // wait then too.
-        await countWaitingSessions();
         if (!running) return;
 
         // 2. Salesforce: paused (the daily allocation or the budget: probe /limits once per interval), backing off, or
@@ -1180,10 +1196,8 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 .finally(() => {
                     inFlight.delete(sessionId);
                     schedule(leasedElsewhere.has(sessionId) ? pollIntervalMs : 0);
-                    // The pass wrote (or not) what the count was taken before: counted again now, not at the next poll.
-                    return countWaitingSessions().catch((error: unknown) =>
-                        logger.warn({ err: error }, 'the sessions waiting to be written could not be counted')
-                    );
+                    // The pass wrote (or not) what the count was taken before: counted again now.
+                    return recountWaitingSessions(true);
                 });
             inFlight.set(sessionId, run);
         }
@@ -1297,9 +1311,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
                 logger.warn({ err: error }, 'the first start could not be read from or recorded in the store')
             );
             // Known from the start, not from the first tick that reaches Salesforce.
-            await countWaitingSessions().catch((error: unknown) =>
-                logger.warn({ err: error }, 'the sessions waiting to be written could not be counted')
-            );
+            await recountWaitingSessions(true);
             // Before the first pass, as at every start while it is left to do; its retries are the ticks' work.
             if (existingSessionsAt !== null) await discoverExistingSessions();
             schedule(0);
