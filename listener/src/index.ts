@@ -9,7 +9,7 @@ import { findLegacyPaths } from './config/paths.ts';
 import { loadSettings, SettingsError } from './config/settings.ts';
 import { createLogger, createSecretScrubber } from './logger.ts';
 import type { Logger } from './logger.ts';
-import { DataDirInUseError, lockDataDir } from './store/data-dir-lock.ts';
+import { DATA_DIR_WAIT_MS, DataDirInUseError, lockDataDir } from './store/data-dir-lock.ts';
 import type { DataDirLock } from './store/data-dir-lock.ts';
 import { openStore } from './store/open.ts';
 import { WRITE_GATE_BYTES } from './store/write-gate.ts';
@@ -53,7 +53,13 @@ async function start(): Promise<void> {
     let dataDirLock: DataDirLock | undefined;
     if (!config.databaseUrl) {
         try {
-            dataDirLock = lockDataDir(config.dataDir, config.database.instanceId);
+            dataDirLock = lockDataDir(config.dataDir, config.database.instanceId, {
+                onWait: (holder) =>
+                    logger.warn(
+                        holder ? { instance: holder.instanceId, pid: holder.pid, host: holder.host } : {},
+                        `another listener is running on the data directory: waiting up to ${DATA_DIR_WAIT_MS / 1000} s for it to stop`
+                    )
+            });
         } catch (error) {
             logger.flush();
             if (error instanceof DataDirInUseError) return fail(error.message);

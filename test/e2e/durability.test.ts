@@ -150,6 +150,10 @@ describe('durability of acknowledged deliveries', () => {
             (error: Error) => error.message
         );
         expect(second).toContain('the listener exited with 1');
+        // It waited for the first to stop (a restart overlapping the previous process's shutdown would have gone on).
+        expect(second).toContain(
+            'another listener is running on the data directory: waiting up to 15 s for it to stop'
+        );
         expect(second).toContain(
             `Another listener is already running on the data directory ${dataDir} (instance first-listener, process ${listener.pid}`
         );

@@ -8,8 +8,8 @@ import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite.ts';
 
 const lockModule = path.join(import.meta.dirname, 'data-dir-lock.ts');
 
-/** Another process holding `dataDir` until it is killed; resolves once it holds it. */
-async function holderProcess(dataDir: string, instanceId: string) {
+/** Another process holding `dataDir` until it is killed (or exits after `exitAfterMs`); resolves once it holds it. */
+async function holderProcess(dataDir: string, instanceId: string, exitAfterMs?: number) {
     const child = spawn(
         process.execPath,
         [
@@ -19,7 +19,8 @@ async function holderProcess(dataDir: string, instanceId: string) {
             `const { lockDataDir } = await import(${JSON.stringify(lockModule)});
              lockDataDir(${JSON.stringify(dataDir)}, ${JSON.stringify(instanceId)});
              process.stdout.write('held\\n');
-             setInterval(() => {}, 1000);`
+             setInterval(() => {}, 1000);
+             ${exitAfterMs === undefined ? '' : `setTimeout(() => process.exit(0), ${exitAfterMs});`}`
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] }
     );
@@ -45,7 +46,7 @@ describe('one listener per data directory', () => {
         try {
             let refusal: unknown;
             try {
-                lockDataDir(dataDir, 'web-2').release();
+                lockDataDir(dataDir, 'web-2', { waitMs: 200 }).release();
             } catch (error) {
                 refusal = error;
             }
@@ -68,10 +69,22 @@ describe('one listener per data directory', () => {
         }
     });
 
+    it('a listener starting while the previous one is still stopping waits for it, then takes the directory', async () => {
+        dir = mkdtempSync(path.join(tmpdir(), 'lsf-lock-'));
+        const dataDir = path.join(dir, 'data');
+        // The previous listener ends 300 ms from now, without releasing (as a process ends): the OS lets go.
+        await holderProcess(dataDir, 'web-1', 300);
+        const told: unknown[] = [];
+        const lock = lockDataDir(dataDir, 'web-2', { waitMs: 10_000, onWait: (holder) => told.push(holder) });
+        expect(told).toEqual([expect.objectContaining({ instanceId: 'web-1' })]);
+        expect(lock.holder.instanceId).toBe('web-2');
+        lock.release();
+    });
+
     it('in one process too, a second holder is refused until the first releases', () => {
         dir = mkdtempSync(path.join(tmpdir(), 'lsf-lock-'));
         const first = lockDataDir(dir, 'web-1');
-        expect(() => lockDataDir(dir, 'web-2')).toThrow(DataDirInUseError);
+        expect(() => lockDataDir(dir, 'web-2', { waitMs: 100 })).toThrow(DataDirInUseError);
         first.release();
         lockDataDir(dir, 'web-2').release();
     });

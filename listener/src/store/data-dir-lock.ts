@@ -18,8 +18,12 @@ export const LOCK_FILE_NAME = 'livestorm-sf.lock';
 
 const SQLITE_BUSY = 5;
 
-/** How long a listener starting retries a lock found taken, in case it was the command line looking (ms). */
-const PROBE_GRACE_MS = 1000;
+/**
+ * How long a listener starting waits by default for the holder of its data directory to let go (ms): longer than a
+ * listener's shutdown (10 s), so that a restart overlapping the end of the previous process waits for it, and the
+ * command line's instant look (listenerOnDataDir) is waited out too.
+ */
+export const DATA_DIR_WAIT_MS = 15_000;
 
 /** Who holds a data directory: written by the holder, read by a listener that is refused. */
 export interface DataDirHolder {
@@ -76,12 +80,19 @@ function readHolder(db: DatabaseSync): DataDirHolder | null {
 }
 
 /**
- * Takes the data directory for this process (creating the directory, mode 0700, if it does not exist).
+ * Takes the data directory for this process (creating the directory, mode 0700, if it does not exist), waiting up to
+ * `options.waitMs` while another process holds it; blocks the thread meanwhile (start-up has nothing else to do).
  * @param dataDir DATA_DIR
  * @param instanceId INSTANCE_ID, shown to a listener that is refused
- * @throws DataDirInUseError while another process holds it (the error names the holder when it could be read)
+ * @param options.waitMs how long to wait for the holder to let go (ms), default DATA_DIR_WAIT_MS
+ * @param options.onWait told once, with the holder when it could be read, when the directory is found taken
+ * @throws DataDirInUseError when another process still holds it after the wait (naming the holder when it could be read)
  */
-export function lockDataDir(dataDir: string, instanceId: string): DataDirLock {
+export function lockDataDir(
+    dataDir: string,
+    instanceId: string,
+    options: { waitMs?: number; onWait?: (holder: DataDirHolder | null) => void } = {}
+): DataDirLock {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, LOCK_FILE_NAME);
     // Created readable by its owner only, as the store is (an existing file keeps its mode).
@@ -103,11 +114,13 @@ export function lockDataDir(dataDir: string, instanceId: string): DataDirLock {
     };
     try {
         db.exec('PRAGMA busy_timeout = 0');
-        // The command line looks at the lock for an instant (listenerOnDataDir): a listener starting then waits it out.
-        const deadline = Date.now() + PROBE_GRACE_MS;
+        const deadline = Date.now() + (options.waitMs ?? DATA_DIR_WAIT_MS);
+        let told = false;
         while (!hold()) {
             if (Date.now() > deadline) refuse();
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+            if (!told) options.onWait?.(readHolder(db));
+            told = true;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
         }
         const holder: DataDirHolder = { instanceId, pid: process.pid, host: hostname(), since: Date.now() };
         db.exec(
