@@ -1,6 +1,7 @@
 // What goes wrong in production, end to end: Salesforce 5xx storms, expired sessions, the daily limit, row locks,
 // records Salesforce rejects, duplicate rules, missing per-person webhooks. Nothing acknowledged is lost.
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../support/postgres.ts';
 import { startStack } from '../support/stack.ts';
 import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
@@ -81,6 +82,43 @@ describe('resilience', () => {
         await stack.engine.whenIdle();
         expect(stack.emulator.inspect.tokens()).toBeGreaterThanOrEqual(1);
         expect(membersOf(stack, String(campaignOf(stack, created.id).Id))).toHaveLength(2);
+    });
+
+    it('client credentials Salesforce refuses are reported as refused credentials, with what to check', async () => {
+        // The org's External Client App has another secret than the listener's SF_CLIENT_SECRET.
+        stack = await startStack({
+            salesforceAuth: 'client_credentials',
+            salesforce: { clientSecret: 'rotated-secret' }
+        });
+        endsUnsettled(stack);
+        const created = await session(stack);
+        await register(stack, created.id, 2, 'refused');
+        await expect
+            .poll(() => stack!.engine.health().salesforce.state, { timeout: 10_000 })
+            .toBe('refused_credentials');
+        const side = stack.engine.health().salesforce;
+        expect(side.reason).toContain(
+            'The client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET) was refused by Salesforce: invalid client credentials'
+        );
+        expect(side.fix).toMatch(/SF_CLIENT_SECRET/);
+        await expect
+            .poll(async () => (await stack!.store.getPeople(created.id)).length, { timeout: 5_000 })
+            .toBe(2);
+    });
+
+    it('a token endpoint that cannot be reached is an outage being retried, not refused credentials', async () => {
+        // Nothing listens where the listener asks for its token (SF_LOGIN_URL).
+        const nobody = `http://127.0.0.1:${await freePort()}`;
+        stack = await startStack({ salesforceAuth: 'client_credentials', salesforceUrl: () => nobody });
+        endsUnsettled(stack);
+        const created = await session(stack);
+        await register(stack, created.id, 1, 'unreachable');
+        await expect
+            .poll(() => stack!.engine.health().salesforce.state, { timeout: 10_000 })
+            .toBe('retrying');
+        expect(stack.engine.health().salesforce.reason).toMatch(
+            /^Salesforce cannot be reached right now \(The client credentials flow \(SF_CLIENT_ID \/ SF_CLIENT_SECRET\): Salesforce's token endpoint at http:\/\/127\.0\.0\.1:\d+ cannot be reached \(/
+        );
     });
 
     it('a refused static token is reported in the health, and deliveries are kept', async () => {

@@ -51,7 +51,10 @@ export interface StackOptions {
     /** Fills the Livestorm workspace before the listener starts (what exists when the integration is enabled). */
     prepare?: (simulator: LivestormSimulator) => void | Promise<void>;
     dataDir?: string;
-    /** Where the listener reaches the org in the static token mode (e.g. a fault proxy), default the emulator. */
+    /**
+     * Where the listener reaches the org (e.g. a fault proxy): the instance URL in the static token mode, the login URL
+     * of the client credentials flow; default the emulator.
+     */
     salesforceUrl?: (emulator: SalesforceEmulator) => string;
     /** Per-request timeout of the Salesforce connection (default the listener's). */
     salesforceTimeoutMs?: number;
@@ -109,7 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         options.salesforceAuth === 'client_credentials'
             ? {
                   mode: 'client_credentials',
-                  loginUrl: emulator.url,
+                  loginUrl: options.salesforceUrl?.(emulator) ?? emulator.url,
                   clientId: 'livestorm-listener',
                   clientSecret: 'client-secret'
               }

@@ -156,7 +156,7 @@ describe('POST /webhooks/livestorm/:token', () => {
         expect(store.deliveries).toHaveLength(0);
     });
 
-    it('judges the size the same over Node\'s HTTP server: declared, streamed, and the body stored as sent', async () => {
+    it("judges the size the same over Node's HTTP server: declared, streamed, and the body stored as sent", async () => {
         const { app, store } = createTestApp();
         const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
         await once(server, 'listening');

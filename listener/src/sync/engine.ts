@@ -12,6 +12,7 @@ import { isPlaceholderSession } from '../fold/fold-session.ts';
 import type { LivestormClient, LivestormSession } from '../livestorm/client.ts';
 import { personAttributesSchema, sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
 import { LivestormApiError } from '../livestorm/client.ts';
+import { SalesforceAuthError } from '../salesforce/auth.ts';
 import { SalesforceError } from '../salesforce/connection.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import type { EventRow, SessionRow, Store } from '../store/store.ts';
@@ -487,15 +488,17 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             );
             return;
         }
+        // Refused: a 401 a new session did not cure, or a token request Salesforce refused (auth.ts).
+        const refused =
+            (error instanceof SalesforceError && error.kind === 'auth') ||
+            error instanceof SalesforceAuthError;
         const delay = backoffDelayMs(
             outageAttempts,
-            error instanceof SalesforceError && error.kind === 'auth'
-                ? { ...backoffOptions, capMs: 5 * 60_000 }
-                : backoffOptions
+            refused ? { ...backoffOptions, capMs: 5 * 60_000 } : backoffOptions
         );
         pausedUntil = now() + delay;
         const inSeconds = `${Math.ceil(delay / 1000)} s`;
-        if (error instanceof SalesforceError && error.kind === 'auth') {
+        if (refused) {
             setSalesforce(
                 'refused_credentials',
                 `${message}. Deliveries keep being stored and will be synced once Salesforce accepts the credentials.`,
@@ -1189,7 +1192,11 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             changes.delete(sessionId);
             const run = runLeasedSession(sessionId, burst)
                 .catch((error: unknown) => {
-                    if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
+                    if (
+                        (error instanceof SalesforceError && error.kind !== 'request') ||
+                        error instanceof SalesforceAuthError
+                    )
+                        pause(error);
                     else if (error instanceof LeaseLostError) logger.warn({ sessionId }, error.message);
                     else logger.error({ sessionId, err: error }, 'session sync failed');
                 })
