@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
-import { campaignOf, hoursFromNow, leadsByEmail, membersOf } from '../support/org.ts';
+import { campaignOf, deliverRegistrations, deliverSession, leadsByEmail, membersOf } from '../support/org.ts';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
 
@@ -19,25 +19,9 @@ afterEach(async () => {
     dataDir = undefined;
 });
 
-async function session(current: Stack, title = 'Admin truth') {
-    const event = current.simulator.state.createEvent({ title });
-    await current.sender.deliver('event.created', event);
-    const created = current.simulator.state.createSession(event.id, { startsAt: hoursFromNow(3) });
-    await current.sender.deliver('session.created', created);
-    return created;
-}
-
-async function register(current: Stack, sessionId: string, count: number, prefix: string) {
-    const people = Array.from({ length: count }, (_, index) =>
-        current.simulator.state.register(sessionId, {
-            firstName: `${prefix}${index}`,
-            lastName: 'Person',
-            email: `${prefix}${index}@example.com`
-        })
-    );
-    await Promise.all(people.map((person) => current.sender.deliver('people.registered', person)));
-    return people;
-}
+const session = (current: Stack, title = 'Admin truth') => deliverSession(current, title, 3);
+const register = (current: Stack, sessionId: string, count: number, prefix: string) =>
+    deliverRegistrations(current, sessionId, count, prefix, 'Person');
 
 /** The value of one unlabelled gauge of /metrics. */
 async function gauge(current: Stack, name: string): Promise<number> {

@@ -8,7 +8,7 @@ import type { HealthBody } from '../../listener/src/http/health.ts';
 import { startFaultProxy } from '../reliability/fault-proxy.ts';
 import type { FaultProxy } from '../reliability/fault-proxy.ts';
 import { checkAndClose, expectNoneSilentlyStuck } from '../support/invariant.ts';
-import { campaignOf, hoursFromNow, membersOf } from '../support/org.ts';
+import { campaignOf, deliverRegistrations, deliverSession, membersOf } from '../support/org.ts';
 import { startStack } from '../support/stack.ts';
 import type { Stack } from '../support/stack.ts';
 
@@ -26,28 +26,9 @@ afterEach(async () => {
     }
 });
 
-async function session(current: Stack, title = 'Limits webinar') {
-    const event = current.simulator.state.createEvent({ title });
-    await current.sender.deliver('event.created', event);
-    const created = current.simulator.state.createSession(event.id, { startsAt: hoursFromNow(5) });
-    await current.sender.deliver('session.created', created);
-    return created;
-}
-
-async function register(current: Stack, sessionId: string, count: number, prefix: string) {
-    const people = Array.from({ length: count }, (_, index) =>
-        current.simulator.state.register(sessionId, {
-            firstName: `${prefix}${index}`,
-            lastName: 'Limited',
-            email: `${prefix}${index}@example.com`
-        })
-    );
-    const outcomes = await Promise.all(
-        people.map((person) => current.sender.deliver('people.registered', person))
-    );
-    expect(outcomes.every((outcome) => outcome.delivered)).toBe(true);
-    return people;
-}
+const session = (current: Stack, title = 'Limits webinar') => deliverSession(current, title, 5);
+const register = (current: Stack, sessionId: string, count: number, prefix: string) =>
+    deliverRegistrations(current, sessionId, count, prefix, 'Limited');
 
 /** Every Salesforce/Livestorm side the engine saves in the store (what the command line reads), in order. */
 function recordSides(current: Stack): PersistedEngineSides[] {

@@ -5,7 +5,14 @@ import { freePort } from '../support/postgres.ts';
 import { startStack } from '../support/stack.ts';
 import { checkAndClose, endsUnsettled } from '../support/invariant.ts';
 import type { Stack } from '../support/stack.ts';
-import { campaignOf, hoursFromNow, leadsByEmail, memberByEmail, membersOf } from '../support/org.ts';
+import {
+    campaignOf,
+    deliverRegistrations,
+    deliverSession,
+    leadsByEmail,
+    memberByEmail,
+    membersOf
+} from '../support/org.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -14,31 +21,9 @@ afterEach(async () => {
     stack = undefined;
 });
 
-async function session(current: Stack, title = 'Resilience') {
-    const event = current.simulator.state.createEvent({ title });
-    await current.sender.deliver('event.created', event);
-    const created = current.simulator.state.createSession(event.id, { startsAt: hoursFromNow(3) });
-    await current.sender.deliver('session.created', created);
-    return created;
-}
-
-async function register(
-    current: Stack,
-    sessionId: string,
-    count: number,
-    prefix: string,
-    lastName = 'Person'
-) {
-    const people = Array.from({ length: count }, (_, index) =>
-        current.simulator.state.register(sessionId, {
-            firstName: `${prefix}${index}`,
-            lastName,
-            email: `${prefix}${index}@example.com`
-        })
-    );
-    await Promise.all(people.map((person) => current.sender.deliver('people.registered', person)));
-    return people;
-}
+const session = (current: Stack, title = 'Resilience') => deliverSession(current, title, 3);
+const register = (current: Stack, sessionId: string, count: number, prefix: string, lastName = 'Person') =>
+    deliverRegistrations(current, sessionId, count, prefix, lastName);
 
 describe('resilience', () => {
     it('a storm of 5xx answers delays the sync but loses nothing', async () => {

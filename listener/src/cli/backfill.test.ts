@@ -19,6 +19,7 @@ import { BACKFILLED_SESSIONS_SETTING, createBackfillCommand, parseSince } from '
 import type { BackfillDeps } from './backfill.ts';
 import type { CliContext } from './context.ts';
 import { runCli } from './main.ts';
+import { withSqliteStore } from '../../test/sqlite-store.ts';
 
 const JAN_10 = Date.UTC(2025, 0, 10, 14) / 1000;
 const DEC_01 = Date.UTC(2024, 11, 1, 9) / 1000;
@@ -116,14 +117,8 @@ async function backfill(args: string[], deps: BackfillDeps = {}): Promise<number
     ]);
 }
 
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await createSqliteStore({ dataDir: join(dir, 'data') });
-    try {
-        return await work(store);
-    } finally {
-        await store.close();
-    }
-}
+const withStore = <T>(work: (store: Store) => Promise<T>): Promise<T> =>
+    withSqliteStore(join(dir, 'data'), work);
 
 /** What the engine does to a session that ended before the listener started: it sets it aside for good. */
 async function setAsideAsPast(sessionId: string): Promise<void> {

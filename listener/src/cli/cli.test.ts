@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { CliContext } from './context.ts';
 import { defaultCliContext, STORE_UNREACHABLE_EXIT, storeUnreachable } from './context.ts';
 import { runCli } from './main.ts';
+import { withSqliteStore } from '../../test/sqlite-store.ts';
 
 let dir: string;
 let out: string[];
@@ -32,14 +33,8 @@ afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
 });
 
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await createSqliteStore({ dataDir: join(dir, 'data') });
-    try {
-        return await work(store);
-    } finally {
-        await store.close();
-    }
-}
+const withStore = <T>(work: (store: Store) => Promise<T>): Promise<T> =>
+    withSqliteStore(join(dir, 'data'), work);
 
 async function seedEvents(): Promise<void> {
     await withStore(async (store) => {

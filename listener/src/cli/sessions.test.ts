@@ -10,6 +10,7 @@ import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import type { CliContext } from './context.ts';
 import { runCli } from './main.ts';
+import { withSqliteStore } from '../../test/sqlite-store.ts';
 
 let dir: string;
 let out: string[];
@@ -23,14 +24,8 @@ const SET_ASIDE_REASON =
 /** Unix seconds of a day in March 2026 at 14:00 UTC. */
 const march = (day: number): number => Date.UTC(2026, 2, day, 14) / 1000;
 
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await createSqliteStore({ dataDir: join(dir, 'data') });
-    try {
-        return await work(store);
-    } finally {
-        await store.close();
-    }
-}
+const withStore = <T>(work: (store: Store) => Promise<T>): Promise<T> =>
+    withSqliteStore(join(dir, 'data'), work);
 
 /**
  * Five sessions, one per state the command line can see without a running engine:

@@ -24,6 +24,13 @@ async function tokenEndpoint(handle: (request: IncomingMessage, response: Server
     };
 }
 
+/** What `promise` was rejected with, or null when it resolved. */
+const failureOf = (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+        () => null,
+        (failure: unknown) => failure
+    );
+
 const clientCredentials = (loginUrl: string) =>
     ({ mode: 'client_credentials', loginUrl, clientId: 'client-id', clientSecret: 'client-secret' }) as const;
 
@@ -43,10 +50,7 @@ describe('token requests', () => {
         });
         closing.push(endpoint.close);
         const tokens = createTokenProvider(clientCredentials(endpoint.loginUrl), '62.0', { timeoutMs: 1000 });
-        const error = await tokens.current().then(
-            () => null,
-            (failure: unknown) => failure
-        );
+        const error = await failureOf(tokens.current());
         expect(error).toBeInstanceOf(SalesforceError);
         expect(error).toMatchObject({ kind: 'transient', errorCode: 'REQUEST_TIMEOUT' });
         expect((error as Error).message).toBe(
@@ -66,10 +70,7 @@ describe('token requests', () => {
         });
         closing.push(endpoint.close);
         const tokens = createTokenProvider(clientCredentials(endpoint.loginUrl), '62.0', { timeoutMs: 5000 });
-        const error = await tokens.current().then(
-            () => null,
-            (failure: unknown) => failure
-        );
+        const error = await failureOf(tokens.current());
         expect(error).toBeInstanceOf(SalesforceAuthError);
         expect((error as Error).message).toBe(
             'The client credentials flow (SF_CLIENT_ID / SF_CLIENT_SECRET) was refused by Salesforce: invalid client credentials'
@@ -83,10 +84,7 @@ describe('token requests', () => {
         });
         closing.push(endpoint.close);
         const tokens = createTokenProvider(clientCredentials(endpoint.loginUrl), '62.0', { timeoutMs: 5000 });
-        const error = await tokens.current().then(
-            () => null,
-            (failure: unknown) => failure
-        );
+        const error = await failureOf(tokens.current());
         expect(error).toBeInstanceOf(SalesforceError);
         expect(error).toMatchObject({ kind: 'transient', errorCode: 'SERVER_ERROR', status: 503 });
     });
@@ -95,10 +93,7 @@ describe('token requests', () => {
         const endpoint = await tokenEndpoint(() => {});
         await endpoint.close();
         const tokens = createTokenProvider(clientCredentials(endpoint.loginUrl), '62.0', { timeoutMs: 5000 });
-        const error = await tokens.current().then(
-            () => null,
-            (failure: unknown) => failure
-        );
+        const error = await failureOf(tokens.current());
         expect(error).toBeInstanceOf(SalesforceError);
         expect(error).toMatchObject({ kind: 'transient', errorCode: 'CONNECTION_ERROR' });
         expect((error as Error).message).toContain(

@@ -135,6 +135,21 @@ const NOW_MS = {
 /** People whose sync columns are saved per transaction (saveSyncedPeople). */
 const SYNCED_PEOPLE_PER_TRANSACTION = 100;
 
+/**
+ * `candidates (session_id)`: the distinct sessions of dirty people, found by jumping from one session to the next in
+ * people_dirty (a loose index scan) instead of reading every dirty person: after a large registration burst that is
+ * one index seek per session, not one row per person. The last row is a NULL.
+ */
+const DIRTY_PEOPLE_SESSIONS = `WITH RECURSIVE candidates (session_id) AS (
+    SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
+    UNION ALL
+    SELECT (
+        SELECT min(session_id) FROM people
+        WHERE version > synced_version AND session_id > candidates.session_id
+    )
+    FROM candidates WHERE candidates.session_id IS NOT NULL
+)`;
+
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const UPSERT_SESSION = `ON CONFLICT (session_id) DO UPDATE SET
@@ -540,15 +555,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         // reading every dirty person: after a large registration burst that is 200 index seeks, not 100,000 rows.
         async dirtySessionIds(now) {
             const found = await rows(
-                `WITH RECURSIVE candidates (session_id) AS (
-                     SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
-                     UNION ALL
-                     SELECT (
-                         SELECT min(session_id) FROM people
-                         WHERE version > synced_version AND session_id > candidates.session_id
-                     )
-                     FROM candidates WHERE candidates.session_id IS NOT NULL
-                 )
+                `${DIRTY_PEOPLE_SESSIONS}
                  SELECT session_id FROM sessions
                  WHERE version > synced_version AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
                    AND set_aside IS NULL
@@ -574,15 +581,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         // dirty index (one probe per dirty session), the sessions' dirty index, and a count per event.
         async waitingSessionsByEvent() {
             const found = await rows(
-                `WITH RECURSIVE candidates (session_id) AS (
-                     SELECT (SELECT min(session_id) FROM people WHERE version > synced_version)
-                     UNION ALL
-                     SELECT (
-                         SELECT min(session_id) FROM people
-                         WHERE version > synced_version AND session_id > candidates.session_id
-                     )
-                     FROM candidates WHERE candidates.session_id IS NOT NULL
-                 ),
+                `${DIRTY_PEOPLE_SESSIONS},
                  waiting (session_id, event_id) AS (
                      SELECT session_id, event_id FROM sessions
                      WHERE version > synced_version AND set_aside IS NULL
