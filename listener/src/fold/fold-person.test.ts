@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { personAttributesSchema } from '../livestorm/webhook-schema.ts';
 import type { PersonAttributes } from '../livestorm/webhook-schema.ts';
 import { foldPerson } from './fold-person.ts';
 import type { PersonEventName } from './fold-person.ts';
 import type { PersonState } from '../store/state.ts';
+import { livestormPayload } from '../../test/livestorm-payloads.ts';
 
-const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
 function attributes(file: string, patch: (raw: Record<string, any>) => void = () => {}): PersonAttributes {
-    const raw = JSON.parse(readFileSync(new URL(file, payloadDir), 'utf8')).data.attributes;
+    const raw = JSON.parse(livestormPayload(file)).data.attributes;
     patch(raw);
     return personAttributesSchema.parse(raw);
 }

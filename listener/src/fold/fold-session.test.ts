@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
 import { foldSession, isPlaceholderSession, placeholderSession } from './fold-session.ts';
+import { livestormPayload } from '../../test/livestorm-payloads.ts';
 
-const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
 const load = (file: string) =>
-    sessionAttributesSchema.parse(
-        JSON.parse(readFileSync(new URL(file, payloadDir), 'utf8')).data.attributes
-    );
+    sessionAttributesSchema.parse(JSON.parse(livestormPayload(file)).data.attributes);
 
 describe('foldSession', () => {
     it('moves forward through created, started, ended', () => {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,9 +7,9 @@ import { createSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { applyFoldItems, foldPendingDeliveries } from './folder.ts';
 import type { FoldItem } from './folder.ts';
+import { livestormPayload } from '../../test/livestorm-payloads.ts';
 
-const payloadDir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
-const payload = (file: string) => readFileSync(new URL(file, payloadDir), 'utf8');
+const payload = (file: string) => livestormPayload(file);
 const person = (
     file: string,
     event: 'people.registered' | 'people.attended' | 'people.watched_replay'

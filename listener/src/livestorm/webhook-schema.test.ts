@@ -1,13 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inspectWebhook, parseWebhook } from './webhook-schema.ts';
+import { livestormPayload, livestormPayloadFiles } from '../../test/livestorm-payloads.ts';
 
-const dir = new URL('../../../../shared/reference/livestorm-payloads/', import.meta.url);
-const webhookFiles = readdirSync(dir).filter((file) => file.endsWith('.INFERRED.json'));
+const webhookFiles = livestormPayloadFiles().filter((file) => file.endsWith('.INFERRED.json'));
 
 describe('webhook parsing', () => {
     it.each(webhookFiles)('accepts the reference payload %s at the edge and when folding', (file) => {
-        const body = readFileSync(new URL(file, dir), 'utf8');
+        const body = livestormPayload(file);
         const inspected = inspectWebhook(body);
         const parsed = parseWebhook(body);
         expect(inspected).toEqual({ ok: true, event: file.replace('.INFERRED.json', '') });
