@@ -54,10 +54,15 @@ async function start(): Promise<void> {
     if (!config.databaseUrl) {
         try {
             dataDirLock = lockDataDir(config.dataDir, config.database.instanceId, {
+                // Written at once to stderr, as the refusal would be: the wait blocks this thread, and the logger's
+                // asynchronous writes would only come out after it.
                 onWait: (holder) =>
-                    logger.warn(
-                        holder ? { instance: holder.instanceId, pid: holder.pid, host: holder.host } : {},
-                        `another listener is running on the data directory: waiting up to ${DATA_DIR_WAIT_MS / 1000} s for it to stop`
+                    void process.stderr.write(
+                        `Another listener is running on the data directory ${config.dataDir}${
+                            holder
+                                ? ` (instance ${holder.instanceId}, process ${holder.pid} on ${holder.host})`
+                                : ''
+                        }: waiting up to ${DATA_DIR_WAIT_MS / 1000} s for it to stop.\n`
                     )
             });
         } catch (error) {

@@ -152,7 +152,12 @@ describe('durability of acknowledged deliveries', () => {
         expect(second).toContain('the listener exited with 1');
         // It waited for the first to stop (a restart overlapping the previous process's shutdown would have gone on).
         expect(second).toContain(
-            'another listener is running on the data directory: waiting up to 15 s for it to stop'
+            `Another listener is running on the data directory ${dataDir} (instance first-listener, process ${listener.pid} on `
+        );
+        expect(second).toContain('): waiting up to 15 s for it to stop.');
+        // Said when the wait begins, before the refusal that ends it.
+        expect(second.indexOf('waiting up to 15 s')).toBeLessThan(
+            second.indexOf('Another listener is already running')
         );
         expect(second).toContain(
             `Another listener is already running on the data directory ${dataDir} (instance first-listener, process ${listener.pid}`
