@@ -22,6 +22,7 @@ import {
     InvalidCursorError,
     searchPersonStatuses,
     sessionStateToken,
+    salesforceHold,
     statusContext
 } from '../sync/person-status.ts';
 import type { PersonStatus, PersonStatusDeps, SessionStateToken } from '../sync/person-status.ts';
@@ -221,6 +222,10 @@ function decodeSessionCursor(value: string): SessionCursor {
     throw new InvalidCursorError('cursor is not one this listener produced: start again without a cursor');
 }
 
+/** A waiting session's reason when the command line finds no listener running on the embedded store. */
+const NO_LISTENER_REASON =
+    'No listener is running on this store: what waits is written once it is started again (npm start).';
+
 function sessionReason(
     state: SessionStateToken,
     session: SessionRow,
@@ -325,6 +330,8 @@ export async function readSessions(
         ])
     );
     const engineStatus = await statusContext(deps);
+    // Read by the command line: on the embedded store, no listener holds the data directory.
+    const noListener = !deps.engine && deps.running.embedded && deps.running.instanceId === null;
     const status = deps.engine
         ? engineStatus
         : {
@@ -361,9 +368,14 @@ export async function readSessions(
                 members,
                 state,
                 reason:
-                    state === 'waiting' && writer?.stoppedUntil
-                        ? `The listener ${writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${writer.stoppedUntil} (a write it had in flight is not repeated).`
-                        : sessionReason(state, session, event, progress, deps.settings),
+                    state !== 'waiting'
+                        ? sessionReason(state, session, event, progress, deps.settings)
+                        : noListener
+                          ? NO_LISTENER_REASON
+                          : writer?.stoppedUntil
+                            ? `The listener ${writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${writer.stoppedUntil} (a write it had in flight is not repeated).`
+                            : (salesforceHold(engineStatus) ??
+                              sessionReason(state, session, event, progress, deps.settings)),
                 failedPeople: progress.failed,
                 waitingPeople: progress.dirty,
                 writer

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { eventRow, foldCommit, personRow, sessionRow, sessionState } from '../../test/store-contract.ts';
 import { ADMIN_TOKEN, createTestApp } from '../../test/test-app.ts';
+import { createRecordingEngine } from '../../test/test-doubles.ts';
 import { loadSettings } from '../config/settings.ts';
 import { lockDataDir } from '../store/data-dir-lock.ts';
 import { createSqliteStore } from '../store/sqlite.ts';
@@ -196,7 +197,8 @@ describe('livestorm-sf sessions list', () => {
             'Not synced:',
             '  s-disabled (disabled): Its event is not synced (set from the command line or admin page): deliveries are stored, nothing is written.',
             '  s-failed (failed): 1 person was refused by Salesforce: see why and retry them in People.',
-            '  s-waiting (waiting): The Campaign is created with the next batch.',
+            // No listener holds the data directory: nothing writes what waits until one is started.
+            '  s-waiting (waiting): No listener is running on this store: what waits is written once it is started again (npm start).',
             `  s-aside (set_aside): ${SET_ASIDE_REASON}`,
             '  Who was refused and why: the admin page\'s People view, or "livestorm-sf people show <e-mail>".'
         ]);
@@ -223,6 +225,9 @@ describe('livestorm-sf sessions list', () => {
 
     it('--json prints exactly what GET /admin/api/sessions answers for the same store', async () => {
         await seed();
+        // The listener runs (it holds the data directory) and Salesforce is connected, as its admin API below says.
+        const running = lockDataDir(join(dir, 'data'), 'web-1');
+        onTestFinished(() => running.release());
         expect(await runCli(['sessions', 'list', '--json'], ctx)).toBe(0);
         const printed = JSON.parse(out.join('\n')) as SessionsJson;
         expect(printed.nextCursor).toBeNull();
@@ -246,7 +251,13 @@ describe('livestorm-sf sessions list', () => {
         // The listener's own admin API over the same store file (open meanwhile) gives the same document.
         const store = await createSqliteStore({ dataDir: join(dir, 'data') });
         try {
-            const { app } = createTestApp({ store });
+            const { app } = createTestApp({
+                store,
+                env: { INSTANCE_ID: 'web-1' },
+                engine: createRecordingEngine({
+                    salesforce: { state: 'connected', reason: null, since: null, fix: null }
+                })
+            });
             const res = await app.request('/admin/api/sessions', {
                 headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
             });
@@ -305,8 +316,11 @@ describe('livestorm-sf sessions list', () => {
                 (session) => session.sessionId === 's-waiting'
             );
         };
-        // No listener runs on the data directory.
-        expect(await listed()).toMatchObject(expected);
+        // No listener runs on the data directory: that is why it waits, whatever the lease says.
+        expect(await listed()).toMatchObject({
+            ...expected,
+            reason: 'No listener is running on this store: what waits is written once it is started again (npm start).'
+        });
         // Another listener (web-2) runs on it now: web-1's lease is still one left behind.
         const running = lockDataDir(join(dir, 'data'), 'web-2');
         try {

@@ -157,6 +157,17 @@ interface Verdict {
     error: PersonStatus['error'];
 }
 
+/**
+ * Why nothing is written to Salesforce now, in an admin's words, when the Salesforce side is not connected (paused,
+ * retrying, refused credentials, still connecting); null when it is connected or its state was never saved.
+ */
+export function salesforceHold(ctx: Pick<StatusContext, 'sides'>): string | null {
+    const sf = ctx.sides?.salesforce;
+    if (!sf || sf.state === 'connected') return null;
+    if (sf.state === 'connecting') return 'Waiting to connect to Salesforce.';
+    return sf.reason ?? `Salesforce is ${sf.state.replace(/_/g, ' ')}.`;
+}
+
 /** Why a dirty person waits and when the listener looks again; never without both. */
 function waiting(
     person: PersonRow,
@@ -166,14 +177,10 @@ function waiting(
 ): Verdict {
     const soon = ctx.now + SOON_MS;
     const sides = ctx.sides;
-    const sf = sides?.salesforce;
-    if (sf && sf.state !== 'connected') {
-        const at = Math.max(sides.salesforceNextAttemptAt ?? soon, ctx.now);
-        const reason =
-            sf.state === 'connecting'
-                ? 'Waiting to connect to Salesforce.'
-                : (sf.reason ?? `Salesforce is ${sf.state.replace(/_/g, ' ')}.`);
-        return { state: 'waiting', reason, nextAttemptAt: at, error: null };
+    const salesforce = salesforceHold(ctx);
+    if (salesforce) {
+        const at = Math.max(sides?.salesforceNextAttemptAt ?? soon, ctx.now);
+        return { state: 'waiting', reason: salesforce, nextAttemptAt: at, error: null };
     }
     if (session?.failure) {
         const failure = session.failure;
