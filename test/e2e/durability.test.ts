@@ -149,7 +149,8 @@ describe('durability of acknowledged deliveries', () => {
             (started) => started.stop().then(() => null),
             (error: Error) => error.message
         );
-        if (second === null) throw new Error('the second listener started on a data directory another one holds');
+        if (second === null)
+            throw new Error('the second listener started on a data directory another one holds');
         expect(second).toContain('the listener exited with 1');
         // It waited for the first to stop (a restart overlapping the previous process's shutdown would have gone on).
         expect(second).toContain(
