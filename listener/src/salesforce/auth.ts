@@ -25,8 +25,15 @@ export interface TokenProvider {
     refresh(): Promise<SalesforceSession | null>;
 }
 
-export class SalesforceAuthError extends Error {
+/**
+ * Salesforce refused the credentials of a token request, or they cannot be used (an unreadable key file, an sf CLI
+ * org not authorized here): a SalesforceError of kind 'auth', handled as a 401 a new session did not cure.
+ */
+export class SalesforceAuthError extends SalesforceError {
     override name = 'SalesforceAuthError';
+    constructor(message: string) {
+        super(message, 'auth', 'CREDENTIALS_REFUSED', null);
+    }
 }
 
 interface TokenResponse {

@@ -12,7 +12,6 @@ import { isPlaceholderSession } from '../fold/fold-session.ts';
 import type { LivestormClient, LivestormSession } from '../livestorm/client.ts';
 import { personAttributesSchema, sessionAttributesSchema } from '../livestorm/webhook-schema.ts';
 import { LivestormApiError } from '../livestorm/client.ts';
-import { SalesforceAuthError } from '../salesforce/auth.ts';
 import { SalesforceError } from '../salesforce/connection.ts';
 import type { SalesforceConnection } from '../salesforce/connection.ts';
 import type { EventRow, SessionRow, Store } from '../store/store.ts';
@@ -489,9 +488,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             return;
         }
         // Refused: a 401 a new session did not cure, or a token request Salesforce refused (auth.ts).
-        const refused =
-            (error instanceof SalesforceError && error.kind === 'auth') ||
-            error instanceof SalesforceAuthError;
+        const refused = error instanceof SalesforceError && error.kind === 'auth';
         const delay = backoffDelayMs(
             outageAttempts,
             refused ? { ...backoffOptions, capMs: 5 * 60_000 } : backoffOptions
@@ -1192,11 +1189,7 @@ export function createSyncEngine(deps: SyncEngineDeps): RunningSyncEngine {
             changes.delete(sessionId);
             const run = runLeasedSession(sessionId, burst)
                 .catch((error: unknown) => {
-                    if (
-                        (error instanceof SalesforceError && error.kind !== 'request') ||
-                        error instanceof SalesforceAuthError
-                    )
-                        pause(error);
+                    if (error instanceof SalesforceError && error.kind !== 'request') pause(error);
                     else if (error instanceof LeaseLostError) logger.warn({ sessionId }, error.message);
                     else logger.error({ sessionId, err: error }, 'session sync failed');
                 })
