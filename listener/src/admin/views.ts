@@ -226,12 +226,18 @@ function decodeSessionCursor(value: string): SessionCursor {
 const NO_LISTENER_REASON =
     'No listener is running on this store: what waits is written once it is started again (npm start).';
 
+/**
+ * A session's reason, for its state token. A waiting session says first what holds every change of it: no listener
+ * running on the store (read by the command line), the lease of a listener that stopped while writing it, Salesforce
+ * not connected (`hold.salesforce`, person-status.ts salesforceHold); then its own failure or the next batch.
+ */
 function sessionReason(
     state: SessionStateToken,
     session: SessionRow,
     event: EventRow | undefined,
     progress: { dirty: number; failed: number },
-    settings: Settings
+    settings: Settings,
+    hold: { noListener: boolean; writer: SessionView['writer']; salesforce: string | null }
 ): string {
     switch (state) {
         case 'disabled':
@@ -243,6 +249,10 @@ function sessionReason(
         case 'writing':
             return 'Being written to Salesforce now.';
         case 'waiting':
+            if (hold.noListener) return NO_LISTENER_REASON;
+            if (hold.writer?.stoppedUntil)
+                return `The listener ${hold.writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${hold.writer.stoppedUntil} (a write it had in flight is not repeated).`;
+            if (hold.salesforce) return hold.salesforce;
             if (session.failure)
                 return `The Campaign could not be written yet (${session.failure.code}: ${session.failure.message}); retried automatically.`;
             if (session.campaignId === null) return 'The Campaign is created with the next batch.';
@@ -367,15 +377,11 @@ export async function readSessions(
                 counts,
                 members,
                 state,
-                reason:
-                    state !== 'waiting'
-                        ? sessionReason(state, session, event, progress, deps.settings)
-                        : noListener
-                          ? NO_LISTENER_REASON
-                          : writer?.stoppedUntil
-                            ? `The listener ${writer.instance} stopped while writing this session; it is written again once that listener's lease ends at ${writer.stoppedUntil} (a write it had in flight is not repeated).`
-                            : (salesforceHold(engineStatus) ??
-                              sessionReason(state, session, event, progress, deps.settings)),
+                reason: sessionReason(state, session, event, progress, deps.settings, {
+                    noListener,
+                    writer,
+                    salesforce: salesforceHold(engineStatus)
+                }),
                 failedPeople: progress.failed,
                 waitingPeople: progress.dirty,
                 writer

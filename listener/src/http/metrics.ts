@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4), written by hand: a handful of counters kept in memory by the HTTP layer
 // and gauges read from the store and the engine at scrape time.
 import { leaseLeftByStoppedListener } from '../store/store.ts';
-import type { Store } from '../store/store.ts';
+import type { RunningListener, Store } from '../store/store.ts';
 import { LIVESTORM_STATES, SALESFORCE_STATES } from '../sync/engine-port.ts';
 import type { SyncEngine } from '../sync/engine-port.ts';
 
@@ -48,7 +48,7 @@ export async function renderMetrics(
     metrics: Metrics,
     store: Store,
     engine: SyncEngine,
-    running: { instanceId: string; embedded: boolean }
+    running: RunningListener
 ): Promise<string> {
     const health = engine.health();
     const [counts, failures, leases] = await Promise.all([
